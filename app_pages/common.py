@@ -1,0 +1,382 @@
+"""UI shared by the pages: cached models, the model selector, the sidebar retraining, the inspector views.
+
+Functions named `*_ui` draw widgets and return what the user chose. Models are
+loaded once per process with `st.cache_resource`; a session's retrained or
+saved model lives in its own `st.session_state` and never changes the cached one.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import streamlit as st
+
+from lstm_demo import artifacts, figures, inspector, tasks
+from lstm_demo.jobs import BusyError, TrainingJob
+
+PLOTLY_CONFIG = {"displaylogo": False, "toImageButtonOptions": {"format": "png", "scale": 2}}
+SESSION_MODEL = "this session's model"
+SORT_CHOICES = {
+    "unit number": None,
+    "most active (mean |value|)": "active",
+    "most variable (std over steps)": "variable",
+    "most changed by this input (total change)": "changed",
+}
+
+
+# ---------------------------------------------------------------- models
+
+
+@st.cache_resource(show_spinner="Loading the pretrained model...")
+def load_pretrained_cached(task: str, config_name: str) -> tasks.LoadedModel:
+    """Load a pretrained model once per server process (read-only, shared by all sessions)."""
+    return tasks.load_pretrained(task, config_name)
+
+
+def _session_models() -> dict:
+    return st.session_state.setdefault("session_models", {})
+
+
+def presenter_mode() -> bool:
+    return bool(st.session_state.get("presenter", False))
+
+
+def chart(figure, key: str | None = None) -> None:
+    st.plotly_chart(figure, width="stretch", config=PLOTLY_CONFIG, key=key)
+
+
+def model_selector_ui(task: tasks.Task) -> tasks.LoadedModel | None:
+    """Pick the configuration (or this session's own model) and return it, or None with an error shown."""
+    override = _session_models().get(task.name)
+    names = list(task.configs)
+    default = names.index(task.default_config)
+    options = names + ([SESSION_MODEL] if override else [])
+    key = f"{task.name}_config"
+    if st.session_state.pop(f"{task.name}_select_session_model", False):
+        st.session_state[key] = SESSION_MODEL
+    if key in st.session_state and st.session_state[key] not in options:
+        del st.session_state[key]
+    choice = st.selectbox(
+        "Model",
+        options,
+        index=len(options) - 1 if override else default,
+        key=key,
+        format_func=lambda name: name if name == SESSION_MODEL else f"{name} (pretrained)",
+        help="; ".join(f"{name}: {config.description}" for name, config in task.configs.items()),
+    )
+    if choice == SESSION_MODEL:
+        st.caption(f"Using {override.label}.")
+        return override
+    try:
+        return load_pretrained_cached(task.name, choice)
+    except artifacts.ModelFileError as error:
+        st.error(f"The {task.title.lower()} model '{choice}' cannot be loaded: {error}")
+        return None
+
+
+# ---------------------------------------------------------------- training in the sidebar
+
+
+def _job_key(task: tasks.Task) -> str:
+    return f"{task.name}_job"
+
+
+def training_sidebar_ui(task: tasks.Task, model: tasks.LoadedModel | None, watch_input: np.ndarray | None) -> None:
+    """Epoch slider, options, Retrain, progress, and switching back to the pretrained model."""
+    sidebar = st.sidebar
+    sidebar.header(f"Retrain the {task.title.lower()} model")
+    job: TrainingJob | None = st.session_state.get(_job_key(task))
+    running = job is not None and job.is_active
+    with sidebar.form(f"{task.name}_train_form", border=False):
+        epochs = st.slider("Epochs", 1, 20, 1, key=f"{task.name}_epochs", disabled=running)
+        default_limit = 5000 if task.name == "digits" else 2000
+        limit = st.select_slider(
+            "Training-set size", options=[500, 1000, 2000, 5000, 10000, 20000, 60000 if task.name == "digits" else 25000],
+            value=default_limit, key=f"{task.name}_limit", disabled=running,
+            help="Samples used for training (10 % of them held out for validation).",
+        )
+        config_name = st.selectbox("Configuration", list(task.configs), key=f"{task.name}_train_config", disabled=running)
+        learning_rate = st.select_slider(
+            "Learning rate", options=[1e-4, 3e-4, 1e-3, 3e-3, 1e-2], value=1e-3, key=f"{task.name}_lr", disabled=running
+        )
+        seed = st.number_input("Random seed", 0, 2**31 - 1, 1234, key=f"{task.name}_seed", disabled=running)
+        start = st.radio("Start from", ["random weights", "pretrained weights"], key=f"{task.name}_start",
+                         horizontal=True, disabled=running)
+        submitted = st.form_submit_button("Retrain", type="primary", disabled=running)
+    if submitted:
+        _start_job(task, config_name, epochs, limit, learning_rate, int(seed), start == "pretrained weights", watch_input)
+    _progress_fragment(task)
+    if _session_models().get(task.name) is not None:
+        if sidebar.button("Back to the pretrained model", key=f"{task.name}_back"):
+            _session_models().pop(task.name, None)
+            st.rerun()
+    _saved_models_ui(task)
+
+
+def _start_job(task, config_name, epochs, limit, learning_rate, seed, from_pretrained, watch_input) -> None:
+    try:
+        pretrained = load_pretrained_cached(task.name, config_name)
+    except artifacts.ModelFileError as error:
+        st.sidebar.error(f"Cannot retrain: {error}")
+        return
+    config = pretrained.config.with_changes(learning_rate=learning_rate, seed=seed)
+    initial_weights = None
+    if from_pretrained:
+        from lstm_demo import models  # imports TensorFlow: only when training
+
+        initial_weights = models.load_model(pretrained.keras_file).get_weights()
+    if watch_input is not None and np.shape(watch_input)[0] != config.sequence_length:
+        watch_input = None  # the watched input was prepared for another configuration
+    job = TrainingJob(config, epochs, limit=limit, vocabulary=pretrained.vocabulary, initial_weights=initial_weights,
+                      watch_input=watch_input)
+    try:
+        job.start()
+    except BusyError as error:
+        st.sidebar.warning(f"Busy: {error}.")
+        return
+    st.session_state[_job_key(task)] = job
+
+
+def _progress_fragment(task: tasks.Task) -> None:
+    job: TrainingJob | None = st.session_state.get(_job_key(task))
+    if job is None:
+        return
+    interval = 1.0 if job.is_active else None
+
+    @st.fragment(run_every=interval)
+    def progress_view():
+        current: TrainingJob = st.session_state.get(_job_key(task))
+        if current is None:
+            return
+        elapsed = time.perf_counter() - current.started_at
+        latest = current.latest
+        if current.is_active:
+            status = "Preparing the data..." if current.state == "preparing" else f"Epoch {latest.epoch if latest else 1}/{current.epochs}"
+            if latest and latest.loss is not None:
+                status += f", loss {latest.loss:.3f}, accuracy {latest.accuracy:.1%}"
+            remaining = latest.remaining_s if latest else None
+            status += f" | {elapsed:.0f} s elapsed" + (f", about {remaining:.0f} s left" if remaining is not None else "")
+            st.progress(current.fraction, text=status)
+            if st.button("Cancel training", key=f"{task.name}_cancel"):
+                current.cancel()
+        elif current.state == "done" and not st.session_state.get(f"{task.name}_job_swapped"):
+            _swap_in(task, current)
+            st.session_state[f"{task.name}_job_swapped"] = True
+            st.rerun()
+        elif current.state == "done":
+            card = current.result.card
+            accuracy = card.get("test_accuracy")
+            st.success(
+                f"Retrained {card['epochs']} epoch(s) on {card['train_size']} samples in {card['training_seconds']:.0f} s"
+                + (f"; test accuracy {accuracy:.1%} on {card['test_size']} test samples." if accuracy is not None else ".")
+            )
+        elif current.state == "cancelled":
+            st.info("Training cancelled; the previous model is still in use.")
+        elif current.state == "failed":
+            st.error(f"Training failed: {current.error}")
+        if current.batch_events or current.epoch_events:
+            st.plotly_chart(figures.training_curves(current.batch_events, current.epoch_events), width="stretch",
+                            config=PLOTLY_CONFIG, key=f"{task.name}_curves")
+        if current.state != "done" and not current.is_active and st.button("Dismiss", key=f"{task.name}_dismiss"):
+            st.session_state.pop(_job_key(task), None)
+            st.rerun()
+        if interval and not current.is_active:
+            st.rerun()  # stop polling: rerun the page once the job has ended
+
+    with st.sidebar:
+        progress_view()
+
+
+def _swap_in(task: tasks.Task, job: TrainingJob) -> None:
+    result = job.result
+    label = f"retrained {result.config.name} ({result.card['epochs']} epochs, {result.card['train_size']} samples)"
+    loaded = tasks.from_keras_model(result.model, result.config, result.card, label, vocabulary=result.vocabulary)
+    loaded.training_result = result
+    loaded.replay = list(job.replay)
+    _session_models()[task.name] = loaded
+    st.session_state[f"{task.name}_select_session_model"] = True
+
+
+def _saved_models_ui(task: tasks.Task) -> None:
+    """Save this session's model under a name, or load one saved earlier."""
+    sidebar = st.sidebar
+    current = _session_models().get(task.name)
+    with sidebar.expander("Saved models"):
+        if current is not None and getattr(current, "training_result", None) is not None:
+            name = st.text_input("Name", key=f"{task.name}_save_name", max_chars=64, placeholder="my-model")
+            if st.button("Save this session's model", key=f"{task.name}_save"):
+                _save(task, current, name)
+        saved = artifacts.list_saved_models(task.name)
+        if not saved:
+            st.caption(f"No saved {task.name} models in {artifacts.user_models_dir()}.")
+            return
+        labels = {files.stem: files for files in saved}
+        choice = st.selectbox("Load a saved model", list(labels), key=f"{task.name}_saved_choice")
+        if st.button("Load", key=f"{task.name}_load"):
+            try:
+                _session_models()[task.name] = tasks.load_files(labels[choice], label=f"saved model {choice}")
+                st.session_state[f"{task.name}_select_session_model"] = True
+                st.rerun()
+            except artifacts.ModelFileError as error:
+                st.error(str(error))
+
+
+def _save(task: tasks.Task, current: tasks.LoadedModel, name: str) -> None:
+    from lstm_demo.train import save_result
+
+    try:
+        artifacts.check_model_name(name)
+    except ValueError as error:
+        st.error(str(error))
+        return
+    files = artifacts.ModelFiles(artifacts.user_models_dir(), f"{task.name}-{name}")
+    try:
+        save_result(current.training_result, files)
+    except OSError as error:
+        st.error(f"Saving to {files.folder} failed ({error.strerror or error}); nothing was overwritten.")
+        return
+    st.success(f"Saved as {files.model}.")
+
+
+# ---------------------------------------------------------------- inspector views
+
+
+def unit_order(values: np.ndarray, sort: str | None, count: int) -> np.ndarray:
+    """Units to show, (count,) indices, ranked by the chosen criterion over (timesteps, units) values."""
+    if sort == "active":
+        score = np.abs(values).mean(axis=0)
+    elif sort == "variable":
+        score = values.std(axis=0)
+    elif sort == "changed":
+        score = np.abs(np.diff(values, axis=0)).sum(axis=0) + np.abs(values[0])
+    else:
+        return np.arange(min(count, values.shape[1]))
+    return np.argsort(-score, kind="stable")[:count]
+
+
+def view_controls_ui(task: tasks.Task, model: tasks.LoadedModel, trace: inspector.Trace) -> dict:
+    """Layer, quantity, unit sorting and count; stored in the URL by the page."""
+    quantities = model.inspector.quantities
+    columns = st.columns(4)
+    layer = columns[0].selectbox("Layer", range(len(trace.layers)), key=f"{task.name}_layer",
+                                 format_func=lambda index: f"{index + 1}: {trace.layer_names[index]}")
+    quantity = columns[1].selectbox("Quantity", quantities, key=f"{task.name}_quantity",
+                                    format_func=lambda name: inspector.QUANTITY_NAMES[name])
+    sort_label = columns[2].selectbox("Sort units by", list(SORT_CHOICES), key=f"{task.name}_sort")
+    units = trace.layers[layer]["h"].shape[1]
+    count = columns[3].slider("Units shown", 8, units, min(units, 64), step=8, key=f"{task.name}_count")
+    return {"layer": layer, "quantity": quantity, "sort": SORT_CHOICES[sort_label], "count": count}
+
+
+def step_slider_ui(task: tasks.Task, length: int) -> int:
+    key = f"{task.name}_step"
+    if key in st.session_state and not 1 <= st.session_state[key] <= length:
+        st.session_state[key] = length
+    if length <= 1:
+        return 1
+    return st.slider(f"Step (highlights the {task.step_name} being read everywhere)", 1, length, length, key=key)
+
+
+def internals_ui(
+    task: tasks.Task,
+    model: tasks.LoadedModel,
+    trace: inspector.Trace,
+    labels: list[str],
+    step: int,
+    controls: dict,
+    input_image: np.ndarray | None = None,
+    tokens: list[str] | None = None,
+    oov: np.ndarray | None = None,
+) -> None:
+    """Heatmap of the chosen quantity, per-step probabilities, gates at the step, one unit's trace."""
+    length = trace.length
+    layer = trace.layers[controls["layer"]]
+    values = layer[controls["quantity"]][:length]  # (steps read, units)
+    order = unit_order(values, controls["sort"], controls["count"])
+    title = f"{inspector.QUANTITY_NAMES[controls['quantity']]} of layer {controls['layer'] + 1}, {len(order)} units"
+    image = None if input_image is None else input_image[:length]
+    chart(figures.state_heatmap(values, labels, title, order, step, controls["quantity"], image, large=presenter_mode()),
+          key=f"{task.name}_heatmap")
+    chart(figures.step_probability_lines(trace.step_probabilities[:length], task.class_names, labels, step,
+                                         large=presenter_mode()), key=f"{task.name}_steps")
+    if presenter_mode():
+        return
+
+    left, right = st.columns(2)
+    with left:
+        gate_names = tuple(name for name in model.inspector.quantities if name not in ("h", "c"))
+        if gate_names:
+            chart(figures.gates_at_step(layer, step, order[:12], gate_names), key=f"{task.name}_gates")
+        chart(figures.probability_bar(task.class_names, trace.step_probabilities[step - 1],
+                                      title=f"Probabilities after step {step}"), key=f"{task.name}_step_bar")
+    with right:
+        unit = st.selectbox("Unit", order, key=f"{task.name}_unit", format_func=lambda unit: f"unit {unit}")
+        chart(figures.unit_trace(values, int(unit), labels, controls["quantity"], step), key=f"{task.name}_unit_trace")
+        if tokens is not None:
+            chart(figures.word_strip(tokens[:length], values[:, int(unit)], f"Words coloured by unit {unit}",
+                                     controls["quantity"], oov=oov, step=step), key=f"{task.name}_unit_words")
+
+
+def comparison_ui(task: tasks.Task, trace_a: inspector.Trace, trace_b: inspector.Trace, labels_a: list[str],
+                  controls: dict, step: int) -> None:
+    """Difference of the chosen quantity between two inputs, step by step (B minus A)."""
+    layer, quantity = controls["layer"], controls["quantity"]
+    values_a = trace_a.layers[layer][quantity][: trace_a.length]
+    values_b = trace_b.layers[layer][quantity][: trace_b.length]
+    steps = min(len(values_a), len(values_b))
+    if steps == 0:
+        st.info("Both inputs need at least one step to compare.")
+        return
+    difference = values_b[:steps] - values_a[:steps]
+    order = unit_order(difference, "active", controls["count"])
+    chart(figures.state_heatmap(difference, labels_a, f"B minus A: {inspector.QUANTITY_NAMES[quantity]}, layer {layer + 1}"
+                                + (f" (first {steps} steps)" if len(values_a) != len(values_b) else ""),
+                                order, min(step, steps), quantity=quantity), key=f"{task.name}_difference")
+    unit = int(order[0])
+    chart(figures.unit_trace(values_a, unit, labels_a, quantity, step, comparison=values_b), key=f"{task.name}_compare_unit")
+
+
+def replay_ui(task: tasks.Task, model: tasks.LoadedModel, labels: list[str]) -> None:
+    """Replay how the watched input's per-step prediction and states changed over the epochs."""
+    if not model.replay:
+        return
+    with st.expander("Training replay: how the network learned to read this input", expanded=not presenter_mode()):
+        epochs = [snapshot.epoch for snapshot in model.replay]
+        epoch = st.select_slider("Epoch (0 = before training)", options=epochs, value=epochs[-1], key=f"{task.name}_replay_epoch")
+        snapshot = model.replay[epochs.index(epoch)]
+        length = snapshot.length
+        left, right = st.columns(2)
+        with left:
+            chart(figures.step_probability_lines(snapshot.step_probabilities[:length], task.class_names, labels,
+                                                 title=f"Per-step prediction after epoch {epoch}"), key=f"{task.name}_replay_steps")
+        with right:
+            chart(figures.state_heatmap(snapshot.hidden[:length], labels, f"Last layer h after epoch {epoch}",
+                                        unit_order(snapshot.hidden[:length], "active", 48)), key=f"{task.name}_replay_heatmap")
+        st.caption("The input recorded is the one shown when training started.")
+
+
+def big_prediction(label: str, probability: float) -> None:
+    size = "6rem" if presenter_mode() else "4rem"
+    # Only class names from the task registry reach this HTML, never user text.
+    st.markdown(
+        f"<div style='font-size:{size};font-weight:700;line-height:1.1'>{label}</div>"
+        f"<div style='font-size:1.1rem'>probability {probability:.1%}</div>",
+        unsafe_allow_html=True,
+    )
+
+
+def network_code_ui(task: tasks.Task, model: tasks.LoadedModel) -> None:
+    """The tutorial's TFLearn network beside the Keras code of the model shown."""
+    try:
+        from lstm_demo import tutorial_code
+    except ImportError:
+        return
+    with st.expander("Network code: the TFLearn tutorial and this Keras model"):
+        left, right = st.columns(2)
+        with left:
+            st.caption("TFLearn tutorial")
+            st.code(tutorial_code.tflearn_network_code(task.name), language="python")
+        with right:
+            st.caption(f"Keras 3: {model.config.name}")
+            st.code(tutorial_code.keras_network_code(model.config), language="python")

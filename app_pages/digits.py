@@ -1,0 +1,99 @@
+"""Digits page: draw a digit, see what the LSTM reads row by row and what it predicts."""
+
+import numpy as np
+import streamlit as st
+from streamlit_drawable_canvas import st_canvas
+
+from lstm_demo import figures, inspector, tasks
+from lstm_demo.preprocess import canvas_to_digit
+from app_pages import common
+
+TASK = tasks.TASKS["digits"]
+CANVAS_SIZE = 280  # 10x the MNIST image, so the 20-pixel box is about 200 canvas pixels
+BRUSH_WIDTH = 18  # about 2 MNIST pixels after scaling, like MNIST's pen strokes
+
+
+def canvas_ui(key: str) -> np.ndarray | None:
+    """Draw the canvas (undo and clear are in its toolbar) and return its RGBA image."""
+    result = st_canvas(
+        stroke_width=BRUSH_WIDTH,
+        stroke_color="#FFFFFF",
+        background_color="#000000",
+        height=CANVAS_SIZE,
+        width=CANVAS_SIZE,
+        drawing_mode="freedraw",
+        return_image_data=True,
+        key=key,
+    )
+    return result.image_data
+
+
+def digit_from_canvas_ui(key: str) -> tuple[np.ndarray | None, str | None]:
+    """Pixels (28, 28) of the drawing, or None with a hint to show."""
+    prepared = canvas_to_digit(canvas_ui(key))
+    if prepared.is_empty:
+        return None, prepared.message
+    if prepared.message:
+        st.warning(prepared.message)
+    return prepared.pixels, None
+
+
+def main() -> None:
+    st.title("How an LSTM reads a digit")
+    st.caption("The network reads the 28x28 image one row per step, top to bottom, and answers after the last row.")
+    model = common.model_selector_ui(TASK)
+
+    draw_column, input_column, result_column = st.columns([1.1, 1.1, 1])
+    with draw_column:
+        st.subheader("Draw a digit")
+        pixels, hint = digit_from_canvas_ui("canvas")
+    if pixels is None:
+        pixels = st.session_state.get("digits_loaded_pixels")
+        if pixels is not None:
+            hint = None
+    if model is None:
+        common.training_sidebar_ui(TASK, None, None)
+        return
+    if pixels is None:
+        with input_column:
+            st.info(hint or "Draw a digit on the canvas.")
+        common.training_sidebar_ui(TASK, model, None)
+        return
+
+    model_input = tasks.digit_input(pixels, model.config)
+    trace = model.inspector.trace(model_input)
+    step = common.step_slider_ui(TASK, trace.length)
+    importance = None
+    if not common.presenter_mode():
+        importance = inspector.occlusion_rows(model.inspector, model_input)[: len(pixels)]
+    with input_column:
+        common.chart(figures.digit_image(pixels, step=step, importance=importance,
+                                         large=common.presenter_mode()), key="digits_input")
+        if importance is not None:
+            st.caption("Bars: how much the predicted probability drops when that row is blanked (occlusion).")
+    with result_column:
+        predicted = trace.predicted
+        common.big_prediction(TASK.class_names[predicted], float(trace.probabilities[predicted]))
+        common.chart(figures.probability_bar(TASK.class_names, trace.probabilities, large=common.presenter_mode()),
+                     key="digits_probabilities")
+
+    labels = figures.step_labels(TASK.step_name, None, trace.length)
+    controls = common.view_controls_ui(TASK, model, trace)
+    common.internals_ui(TASK, model, trace, labels, step, controls, input_image=model_input)
+    common.replay_ui(TASK, model, labels)
+
+    if not common.presenter_mode():
+        with st.expander("Compare with a second drawing"):
+            st.caption("Draw digit B; the chart shows B's states minus A's at every row.")
+            pixels_b, hint_b = digit_from_canvas_ui("canvas_b")
+            if pixels_b is None:
+                st.info(hint_b or "Draw a second digit.")
+            else:
+                trace_b = model.inspector.trace(tasks.digit_input(pixels_b, model.config))
+                st.write(f"A: **{TASK.class_names[trace.predicted]}**, B: **{TASK.class_names[trace_b.predicted]}**")
+                common.comparison_ui(TASK, trace, trace_b, labels, controls, step)
+        common.network_code_ui(TASK, model)
+    common.training_sidebar_ui(TASK, model, model_input)
+
+
+main()

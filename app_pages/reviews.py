@@ -1,0 +1,122 @@
+"""Reviews page: type a movie review, see the tokens the LSTM reads and its state word by word."""
+
+import html
+
+import numpy as np
+import streamlit as st
+
+from lstm_demo import figures, inspector, tasks, text
+from app_pages import common
+
+TASK = tasks.TASKS["reviews"]
+MAX_CHARACTERS = 200_000  # longer pastes are cut here before tokenising; the model reads at most maxlen tokens anyway
+EXAMPLES = {
+    "Positive": "One of the best films I have seen this year. The acting is wonderful and the story kept me hooked to the end.",
+    "Negative": "A boring, badly written mess. The plot makes no sense and I wanted my two hours back.",
+    "Negated": "This movie was not good at all. I did not enjoy it and the jokes were not funny.",
+    "Mixed": "The first half is slow and the dialogue is weak, but the ending is beautiful and the music is great.",
+    "Not bad at all": "not bad at all",
+}
+
+
+def review_ui() -> str:
+    """Example picker and text area; returns the review text."""
+    example = st.selectbox("Start from an example", ["(type your own)", *EXAMPLES], key="reviews_example")
+    if st.session_state.get("reviews_example_loaded") != example:
+        st.session_state["reviews_example_loaded"] = example
+        if example in EXAMPLES:
+            st.session_state["reviews_text"] = EXAMPLES[example]
+    st.session_state.setdefault("reviews_text", EXAMPLES["Positive"])
+    return st.text_area("Review (updates when you leave the box or press Ctrl+Enter)", key="reviews_text", height=140)
+
+
+def tokens_ui(encoded: text.EncodedText) -> None:
+    """Show the tokens the model receives, marking out-of-vocabulary words and the cut."""
+    parts = []
+    for token, is_oov in zip(encoded.read_tokens, encoded.oov):
+        word = html.escape(token)  # tokens hold letters, digits and apostrophes; escaped all the same
+        if is_oov:
+            parts.append(f"<span style='color:#888;text-decoration:line-through' title='out of vocabulary'>{word}</span>")
+        else:
+            parts.append(word)
+    summary = f"{encoded.length} tokens read, {int(encoded.oov.sum())} out of vocabulary (struck through)"
+    if encoded.truncated:
+        parts.append(f"<span style='color:#ff4b4b'>✂ {encoded.truncated} more tokens cut off</span>")
+        summary += f", {encoded.truncated} cut off after the first {encoded.length}"
+    st.caption(summary + ".")
+    st.markdown("<div style='line-height:1.9'>" + " ".join(parts) + "</div>", unsafe_allow_html=True)
+
+
+def read_review(model: tasks.LoadedModel, review: str) -> tuple[text.EncodedText | None, str | None]:
+    """Encode the review, or return a hint when there is nothing the model can read."""
+    if not review.strip():
+        return None, "Type a review, or pick an example above."
+    if len(review) > MAX_CHARACTERS:
+        review = review[:MAX_CHARACTERS]
+    encoded = tasks.encode_review(model, review)
+    if encoded.is_empty:
+        return None, "The review holds no words the model can read (only punctuation, emoji or symbols). Add some words."
+    return encoded, None
+
+
+def main() -> None:
+    st.title("How an LSTM reads a review")
+    st.caption("The network reads one word per step and answers after the last word it reads.")
+    model = common.model_selector_ui(TASK)
+    review = review_ui()
+    if len(review) > MAX_CHARACTERS:
+        st.warning(f"The review has {len(review):,} characters; only the first {MAX_CHARACTERS:,} are read.")
+    if model is None:
+        common.training_sidebar_ui(TASK, None, None)
+        return
+    encoded, hint = read_review(model, review)
+    if encoded is None:
+        st.info(hint)
+        common.training_sidebar_ui(TASK, model, None)
+        return
+
+    trace = tasks.trace_review(model, encoded)
+    if not model.config.mask_padding and encoded.length < model.config.maxlen:
+        st.caption(
+            f"This model reads all {model.config.maxlen} steps: after the {encoded.length} words come "
+            f"{model.config.maxlen - encoded.length} padding steps, shown in the charts as `<pad>`."
+        )
+    tokens = encoded.read_tokens + [text.PAD_TOKEN] * (trace.length - encoded.length)
+    oov = np.concatenate([encoded.oov, np.zeros(trace.length - encoded.length, bool)])
+    tokens_ui(encoded)
+
+    left, right = st.columns([1, 2])
+    with left:
+        predicted = trace.predicted
+        common.big_prediction(TASK.class_names[predicted], float(trace.probabilities[predicted]))
+    with right:
+        common.chart(figures.probability_bar(TASK.class_names, trace.probabilities, large=common.presenter_mode()),
+                     key="reviews_probabilities")
+
+    step = common.step_slider_ui(TASK, trace.length)
+    labels = figures.step_labels(TASK.step_name, tokens, trace.length)
+    controls = common.view_controls_ui(TASK, model, trace)
+    common.internals_ui(TASK, model, trace, labels, step, controls, tokens=tokens, oov=oov)
+    common.replay_ui(TASK, model, labels)
+
+    if not common.presenter_mode():
+        with st.expander("What mattered: remove one word at a time"):
+            if st.toggle("Compute word importance", key="reviews_occlusion", value=encoded.length <= 120):
+                importance = inspector.occlusion_words(model.inspector, encoded.ids, encoded.length)
+                common.chart(figures.word_strip(encoded.read_tokens, importance,
+                                                f"Drop in p({TASK.class_names[predicted]}) when the word is removed",
+                                                "drop", oov=encoded.oov), key="reviews_importance")
+        with st.expander("Compare with a second review"):
+            review_b = st.text_area("Review B", "not good", key="reviews_text_b", height=80)
+            encoded_b, hint_b = read_review(model, review_b)
+            if encoded_b is None:
+                st.info(hint_b)
+            else:
+                trace_b = tasks.trace_review(model, encoded_b)
+                st.write(f"A: **{TASK.class_names[trace.predicted]}**, B: **{TASK.class_names[trace_b.predicted]}**")
+                common.comparison_ui(TASK, trace, trace_b, labels, controls, step)
+        common.network_code_ui(TASK, model)
+    common.training_sidebar_ui(TASK, model, encoded.ids)
+
+
+main()

@@ -1,0 +1,130 @@
+"""Model configurations: one frozen dataclass per network, and the registry of them.
+
+`seed` configurations rebuild the TFLearn tutorial's networks layer for layer;
+the others are named by what they change. Building the Keras models from these
+lives in `lstm_demo.models`, training in `lstm_demo.train`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class DigitsConfig:
+    """A row-reading recurrent classifier of 28x28 MNIST images."""
+
+    name: str
+    description: str
+    cell: str = "lstm"  # "lstm", "gru" or "simple_rnn"
+    units: tuple[int, ...] = (128, 128)  # one recurrent layer per entry
+    timesteps: int = 28  # image rows, read top to bottom
+    features: int = 28  # pixels per row
+    delay: int = 0  # blank rows appended after the image (memory task)
+    classes: int = 10
+    recurrent_dropout: float = 0.0  # dropout on the inputs of each recurrent layer
+    learning_rate: float = 1e-3  # Adam
+    batch_size: int = 64
+    validation_fraction: float = 0.1  # of the training set, held out
+    epochs: int = 1  # default for the CLI; the tutorial trains one epoch
+    lr_decay_epochs: int = 0  # cosine decay over this many epochs; 0 = constant
+    seed: int = 1234
+
+    task = "digits"
+
+    @property
+    def sequence_length(self) -> int:
+        return self.timesteps + self.delay
+
+    def with_changes(self, **changes) -> "DigitsConfig":
+        return dataclasses.replace(self, **changes)
+
+
+@dataclass(frozen=True)
+class ReviewsConfig:
+    """A word-reading LSTM sentiment classifier of IMDB reviews."""
+
+    name: str
+    description: str
+    vocab_size: int = 10_000  # ids 0 (padding) and 1 (out of vocabulary) included
+    maxlen: int = 100  # tokens; longer reviews keep their first `maxlen` tokens
+    embedding_dim: int = 128
+    units: int = 128
+    input_dropout: float = 0.2  # TFLearn's dropout=0.8 is a keep probability
+    mask_padding: bool = False  # True: padding steps never enter the LSTM state
+    classes: int = 2
+    learning_rate: float = 1e-3  # Adam
+    batch_size: int = 32
+    validation_fraction: float = 0.1
+    epochs: int = 1
+    seed: int = 1234
+
+    task = "reviews"
+
+    @property
+    def sequence_length(self) -> int:
+        return self.maxlen
+
+    def with_changes(self, **changes) -> "ReviewsConfig":
+        return dataclasses.replace(self, **changes)
+
+
+DIGITS_SEED = DigitsConfig(
+    name="seed",
+    description="The tutorial's network: LSTM(128, all steps) -> LSTM(128) -> Dense(10).",
+)
+
+REVIEWS_SEED = ReviewsConfig(
+    name="seed",
+    description=(
+        "The tutorial's network: Embedding(10000, 128) -> LSTM(128, input dropout 0.2) "
+        "-> Dense(2); 100 tokens, padded after the text, padding fed through the LSTM."
+    ),
+)
+
+REVIEWS_MASKED = ReviewsConfig(
+    name="masked",
+    description=(
+        "The seed network with the padding masked out of the LSTM state and reviews "
+        "read up to 400 tokens."
+    ),
+    maxlen=400,
+    mask_padding=True,
+)
+
+CONFIGS: dict[str, dict[str, DigitsConfig | ReviewsConfig]] = {
+    "digits": {DIGITS_SEED.name: DIGITS_SEED},
+    "reviews": {REVIEWS_MASKED.name: REVIEWS_MASKED, REVIEWS_SEED.name: REVIEWS_SEED},
+}
+
+
+def get_config(task: str, name: str) -> DigitsConfig | ReviewsConfig:
+    """Look up a configuration by task and name, with an error listing the choices."""
+    if task not in CONFIGS:
+        raise KeyError(f"unknown task {task!r}: expected one of {sorted(CONFIGS)}")
+    if name not in CONFIGS[task]:
+        raise KeyError(
+            f"unknown {task} configuration {name!r}: expected one of {sorted(CONFIGS[task])}"
+        )
+    return CONFIGS[task][name]
+
+
+def config_from_dict(values: dict) -> DigitsConfig | ReviewsConfig:
+    """Rebuild a configuration from the dictionary stored in a model card."""
+    values = dict(values)
+    task = values.pop("task")
+    fields = {field.name for field in dataclasses.fields(DigitsConfig if task == "digits" else ReviewsConfig)}
+    kwargs = {key: value for key, value in values.items() if key in fields}
+    if task == "digits":
+        kwargs["units"] = tuple(kwargs.get("units", (128, 128)))
+        return DigitsConfig(**kwargs)
+    if task == "reviews":
+        return ReviewsConfig(**kwargs)
+    raise KeyError(f"unknown task {task!r} in model card: expected 'digits' or 'reviews'")
+
+
+def config_to_dict(config: DigitsConfig | ReviewsConfig) -> dict:
+    values = dataclasses.asdict(config)
+    values["task"] = config.task
+    return values

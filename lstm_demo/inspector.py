@@ -1,0 +1,358 @@
+"""A NumPy forward pass of the saved networks that returns every internal of every step.
+
+The weights are read straight from the ``.keras`` file (a zip of
+``config.json`` and ``model.weights.h5``) with h5py, so nothing here imports
+TensorFlow. For each recurrent layer and timestep the pass returns the hidden
+state h, and for LSTM layers also the cell state c and the gates i, f, o and
+the candidate g; for GRU layers the update gate z, the reset gate r and the
+candidate g. The output layer applied to every h of the last layer gives the
+class probabilities the network would output if the input stopped at that step.
+
+Equations follow Keras 3 (gate order i, f, c, o for LSTM; z, r, h with
+``reset_after=True`` for GRU); tests check the results against Keras itself.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from lstm_demo.config import DigitsConfig, ReviewsConfig
+
+QUANTITIES = {
+    "lstm": ("h", "c", "i", "f", "o", "g"),
+    "gru": ("h", "z", "r", "g"),
+    "simple_rnn": ("h",),
+}
+QUANTITY_NAMES = {
+    "h": "hidden state h",
+    "c": "cell state c",
+    "i": "input gate i",
+    "f": "forget gate f",
+    "o": "output gate o",
+    "g": "candidate g",
+    "z": "update gate z",
+    "r": "reset gate r",
+}
+_CELL_OF_CLASS = {"LSTM": "lstm", "GRU": "gru", "SimpleRNN": "simple_rnn"}
+
+_blas_limited = False
+
+
+def limit_blas_threads() -> None:
+    """Run BLAS on one thread in this process.
+
+    The per-step products here are tiny (1x128 by 128x512), and OpenBLAS's
+    threading costs more than it saves: one digit took about 0.95 ms on one
+    thread and 3.4 ms with the default count on the 2-core development
+    machine. threadpoolctl changes the setting at run time, for the whole
+    process, which suits the app (TensorFlow uses its own thread pools).
+    """
+    global _blas_limited
+    if _blas_limited:
+        return
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # the pass still works, only slower
+        _blas_limited = True
+        return
+    threadpool_limits(limits=1, user_api="blas")
+    _blas_limited = True
+
+
+# ---------------------------------------------------------------- weights
+
+
+@dataclass
+class RecurrentWeights:
+    cell: str  # "lstm", "gru" or "simple_rnn"
+    kernel: np.ndarray  # (input_dim, gates * units)
+    recurrent_kernel: np.ndarray  # (units, gates * units)
+    bias: np.ndarray  # (gates * units,), or (2, 3 * units) for GRU: input and recurrent biases
+
+    @property
+    def units(self) -> int:
+        return self.recurrent_kernel.shape[0]
+
+
+@dataclass
+class NetworkWeights:
+    """Everything the forward pass needs, read from one model file."""
+
+    name: str
+    layers: list[RecurrentWeights]
+    output_kernel: np.ndarray  # (units, classes)
+    output_bias: np.ndarray  # (classes,)
+    embedding: np.ndarray | None = None  # (vocab_size, embedding_dim), reviews only
+    mask_padding: bool = False
+    layer_names: list[str] = field(default_factory=list)
+
+    @classmethod
+    def from_keras(cls, model) -> "NetworkWeights":
+        """Copy the weights out of a Keras model built by `lstm_demo.models` (for retrained models)."""
+        layers = []
+        names = []
+        embedding = None
+        mask_padding = False
+        for layer in model.layers:
+            class_name = type(layer).__name__
+            if class_name in _CELL_OF_CLASS:
+                kernel, recurrent_kernel, bias = (np.array(value, dtype=np.float32) for value in layer.get_weights())
+                layers.append(RecurrentWeights(_CELL_OF_CLASS[class_name], kernel, recurrent_kernel, bias))
+                names.append(layer.name)
+            elif class_name == "Embedding":
+                embedding = np.array(layer.get_weights()[0], dtype=np.float32)
+                mask_padding = bool(layer.mask_zero)
+        output_kernel, output_bias = (np.array(value, dtype=np.float32) for value in model.get_layer("output").get_weights())
+        return cls(model.name, layers, output_kernel, output_bias, embedding, mask_padding, names)
+
+
+def _weight_keys(model_config: dict) -> dict[str, tuple[str, str]]:
+    """Map layer names to (class name, key in model.weights.h5).
+
+    Keras 3 stores each layer under the snake_case name of its class, with
+    _1, _2, ... appended to repeats in layer order ("lstm", "lstm_1").
+    """
+    import re
+
+    keys = {}
+    used: dict[str, int] = {}
+    for layer in model_config["config"]["layers"]:
+        class_name = layer["class_name"]
+        snake = re.sub(r"(?<!^)(?=[A-Z][a-z])", "_", class_name)
+        snake = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", snake).lower()
+        if snake in used:
+            used[snake] += 1
+            key = f"{snake}_{used[snake]}"
+        else:
+            used[snake] = 0
+            key = snake
+        keys[layer["config"]["name"]] = (class_name, key)
+    return keys
+
+
+def load_weights(path: str | Path) -> NetworkWeights:
+    """Read a ``.keras`` file written by `lstm_demo.models.save_model` without TensorFlow."""
+    import h5py
+
+    path = Path(path)
+    with zipfile.ZipFile(path) as archive:
+        model_config = json.loads(archive.read("config.json"))
+        weights_file = io.BytesIO(archive.read("model.weights.h5"))
+    keys = _weight_keys(model_config)
+    layer_configs = {layer["config"]["name"]: layer["config"] for layer in model_config["config"]["layers"]}
+
+    with h5py.File(weights_file, "r") as weights:
+        def read(key: str, sub: str = "vars") -> list[np.ndarray]:
+            group = weights[f"layers/{key}/{sub}"]
+            return [np.asarray(group[str(index)], dtype=np.float32) for index in range(len(group))]
+
+        recurrent = []
+        names = []
+        for name, (class_name, key) in keys.items():
+            if class_name in _CELL_OF_CLASS:
+                kernel, recurrent_kernel, bias = read(key, "cell/vars")
+                recurrent.append(RecurrentWeights(_CELL_OF_CLASS[class_name], kernel, recurrent_kernel, bias))
+                names.append(name)
+        embedding = None
+        mask_padding = False
+        if "embedding" in keys:
+            embedding = read(keys["embedding"][1])[0]
+            mask_padding = bool(layer_configs["embedding"].get("mask_zero", False))
+        output_kernel, output_bias = read(keys["output"][1])
+    return NetworkWeights(
+        name=model_config["config"].get("name", path.stem),
+        layers=recurrent,
+        output_kernel=output_kernel,
+        output_bias=output_bias,
+        embedding=embedding,
+        mask_padding=mask_padding,
+        layer_names=names,
+    )
+
+
+# ---------------------------------------------------------------- forward pass
+
+
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    return 0.5 * (np.tanh(0.5 * x) + 1.0)  # the same function, without overflow warnings
+
+
+def _softmax(logits: np.ndarray) -> np.ndarray:
+    shifted = logits - logits.max(axis=-1, keepdims=True)
+    exponentials = np.exp(shifted)
+    return exponentials / exponentials.sum(axis=-1, keepdims=True)
+
+
+def run_layer(weights: RecurrentWeights, inputs: np.ndarray, mask: np.ndarray | None = None) -> dict[str, np.ndarray]:
+    """Run one recurrent layer over (batch, timesteps, features) inputs.
+
+    Returns each quantity as (batch, timesteps, units). Where `mask` (batch,
+    timesteps) is False the state is carried over unchanged, as Keras does for
+    masked steps; the gates of those steps are still reported.
+    """
+    batch, timesteps, _ = inputs.shape
+    units = weights.units
+    cell = weights.cell
+    if cell == "gru":
+        input_bias, recurrent_bias = weights.bias[0], weights.bias[1]
+        projected = inputs @ weights.kernel + input_bias  # (batch, timesteps, 3 * units)
+    else:
+        projected = inputs @ weights.kernel + weights.bias  # (batch, timesteps, gates * units)
+    record = {name: np.empty((batch, timesteps, units), dtype=np.float32) for name in QUANTITIES[cell]}
+
+    h = np.zeros((batch, units), dtype=np.float32)
+    c = np.zeros((batch, units), dtype=np.float32)
+    for t in range(timesteps):
+        if cell == "lstm":
+            z = projected[:, t] + h @ weights.recurrent_kernel  # (batch, 4 * units)
+            i = _sigmoid(z[:, :units])
+            f = _sigmoid(z[:, units : 2 * units])
+            g = np.tanh(z[:, 2 * units : 3 * units])
+            o = _sigmoid(z[:, 3 * units :])
+            new_c = f * c + i * g
+            new_h = o * np.tanh(new_c)
+            record["i"][:, t], record["f"][:, t], record["g"][:, t], record["o"][:, t] = i, f, g, o
+        elif cell == "gru":
+            x_part = projected[:, t]
+            h_part = h @ weights.recurrent_kernel + recurrent_bias  # (batch, 3 * units)
+            update = _sigmoid(x_part[:, :units] + h_part[:, :units])
+            reset = _sigmoid(x_part[:, units : 2 * units] + h_part[:, units : 2 * units])
+            g = np.tanh(x_part[:, 2 * units :] + reset * h_part[:, 2 * units :])
+            new_h = update * h + (1.0 - update) * g
+            new_c = c
+            record["z"][:, t], record["r"][:, t], record["g"][:, t] = update, reset, g
+        else:
+            new_h = np.tanh(projected[:, t] + h @ weights.recurrent_kernel)
+            new_c = c
+        if mask is not None:
+            keep = mask[:, t : t + 1]
+            new_h = np.where(keep, new_h, h)
+            new_c = np.where(keep, new_c, c)
+        h, c = new_h, new_c
+        record["h"][:, t] = h
+        if cell == "lstm":
+            record["c"][:, t] = c
+    return record
+
+
+@dataclass
+class Trace:
+    """Internals of one input, step by step."""
+
+    layers: list[dict[str, np.ndarray]]  # per layer, quantity -> (timesteps, units)
+    layer_names: list[str]
+    step_probabilities: np.ndarray  # (timesteps, classes): output layer applied to each h of the last layer
+    length: int  # steps the network really reads; later steps are padding it skips
+
+    @property
+    def probabilities(self) -> np.ndarray:
+        """(classes,) the network's prediction: the probabilities after the last step it reads."""
+        return self.step_probabilities[self.length - 1]
+
+    @property
+    def predicted(self) -> int:
+        return int(np.argmax(self.probabilities))
+
+
+class Inspector:
+    """Forward pass of one saved network, for single inputs (the app) or batches (tests, galleries)."""
+
+    def __init__(self, weights: NetworkWeights, config: DigitsConfig | ReviewsConfig):
+        self.weights = weights
+        self.config = config
+        limit_blas_threads()
+
+    @classmethod
+    def from_file(cls, path: str | Path, config: DigitsConfig | ReviewsConfig) -> "Inspector":
+        return cls(load_weights(path), config)
+
+    @property
+    def cell(self) -> str:
+        return self.weights.layers[0].cell
+
+    @property
+    def quantities(self) -> tuple[str, ...]:
+        return QUANTITIES[self.cell]
+
+    def _inputs(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+        """Model input (batch, timesteps[, features]) -> (batch, timesteps, features) floats and a mask."""
+        if self.weights.embedding is None:
+            return np.asarray(x, dtype=np.float32), None
+        ids = np.asarray(x, dtype=np.int64)
+        embedded = self.weights.embedding[ids]  # (batch, timesteps, embedding_dim)
+        mask = ids != 0 if self.weights.mask_padding else None
+        return embedded, mask
+
+    def run_batch(self, x: np.ndarray) -> tuple[list[dict[str, np.ndarray]], np.ndarray]:
+        """Internals per layer, each (batch, timesteps, units), and (batch, timesteps, classes) probabilities."""
+        hidden, mask = self._inputs(x)
+        layers = []
+        for layer in self.weights.layers:
+            record = run_layer(layer, hidden, mask)
+            layers.append(record)
+            hidden = record["h"]
+        step_probabilities = _softmax(hidden @ self.weights.output_kernel + self.weights.output_bias)
+        return layers, step_probabilities
+
+    def lengths(self, x: np.ndarray) -> np.ndarray:
+        """(batch,) steps each input is read for: all of them, unless padding is masked."""
+        x = np.asarray(x)
+        if self.weights.mask_padding:
+            nonzero = x != 0
+            # Padding comes after the text, so the length is one past the last real id.
+            return np.where(nonzero.any(axis=1), x.shape[1] - np.argmax(nonzero[:, ::-1], axis=1), 1)
+        return np.full(x.shape[0], x.shape[1])
+
+    def predict_batch(self, x: np.ndarray) -> np.ndarray:
+        """(batch, classes) final probabilities, as `model.predict` would return them."""
+        x = np.asarray(x)
+        lengths = self.lengths(x)
+        if self.weights.mask_padding:
+            # Masked padding never changes the state, so steps after the longest input can be skipped.
+            x = x[:, : int(lengths.max())]
+        _, step_probabilities = self.run_batch(x)
+        return step_probabilities[np.arange(len(lengths)), lengths - 1]
+
+    def trace(self, x: np.ndarray) -> Trace:
+        """All internals of one input: (timesteps, features) rows or (maxlen,) ids."""
+        batch = np.asarray(x)[None]
+        layers, step_probabilities = self.run_batch(batch)
+        return Trace(
+            layers=[{name: values[0] for name, values in record.items()} for record in layers],
+            layer_names=list(self.weights.layer_names),
+            step_probabilities=step_probabilities[0],
+            length=int(self.lengths(batch)[0]),
+        )
+
+
+# ---------------------------------------------------------------- what mattered
+
+
+def occlusion_rows(inspector: Inspector, rows: np.ndarray, target: int | None = None) -> np.ndarray:
+    """(timesteps,) drop in the predicted class probability when each image row is blanked."""
+    rows = np.asarray(rows, dtype=np.float32)
+    base = inspector.predict_batch(rows[None])[0]
+    target = int(np.argmax(base)) if target is None else target
+    variants = np.repeat(rows[None], rows.shape[0], axis=0)  # (timesteps, timesteps, features)
+    variants[np.arange(rows.shape[0]), np.arange(rows.shape[0])] = 0.0
+    return base[target] - inspector.predict_batch(variants)[:, target]
+
+
+def occlusion_words(inspector: Inspector, ids: np.ndarray, length: int, target: int | None = None) -> np.ndarray:
+    """(length,) drop in the predicted class probability when each read word is removed from the text."""
+    ids = np.asarray(ids)
+    base = inspector.predict_batch(ids[None])[0]
+    target = int(np.argmax(base)) if target is None else target
+    if length == 0:
+        return np.zeros(0, dtype=np.float32)
+    variants = np.zeros((length, ids.shape[0]), dtype=ids.dtype)
+    for position in range(length):
+        kept = np.delete(ids[:length], position)
+        variants[position, : length - 1] = kept
+    return base[target] - inspector.predict_batch(variants)[:, target]

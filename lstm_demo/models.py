@@ -1,0 +1,90 @@
+"""Build the Keras 3 models described by the configurations in `lstm_demo.config`.
+
+Layer names are fixed ("embedding", "rnn_1", "rnn_2", ..., "output") so that
+`lstm_demo.inspector` can find the weights in a saved file without Keras.
+Importing this module imports Keras and TensorFlow; the app does so only to
+retrain.
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import keras  # noqa: E402
+
+from lstm_demo.config import DigitsConfig, ReviewsConfig  # noqa: E402
+
+RECURRENT_LAYERS = {
+    "lstm": keras.layers.LSTM,
+    "gru": keras.layers.GRU,
+    "simple_rnn": keras.layers.SimpleRNN,
+}
+
+
+def build_digits_model(config: DigitsConfig) -> keras.Model:
+    """Rows of the image in, one recurrent layer per `config.units` entry, softmax over 10 digits."""
+    if config.cell not in RECURRENT_LAYERS:
+        raise ValueError(f"unknown cell {config.cell!r}: expected one of {sorted(RECURRENT_LAYERS)}")
+    layer_class = RECURRENT_LAYERS[config.cell]
+    inputs = keras.Input(shape=(config.sequence_length, config.features), name="rows")
+    hidden = inputs
+    for index, units in enumerate(config.units, start=1):
+        options = {}
+        if config.cell == "gru":
+            options["reset_after"] = True
+        hidden = layer_class(
+            units,
+            return_sequences=index < len(config.units),
+            dropout=config.recurrent_dropout,
+            name=f"rnn_{index}",
+            **options,
+        )(hidden)
+    outputs = keras.layers.Dense(config.classes, activation="softmax", name="output")(hidden)
+    return keras.Model(inputs, outputs, name=f"digits_{config.name}")
+
+
+def build_reviews_model(config: ReviewsConfig) -> keras.Model:
+    """Word ids in, embedding, one LSTM, softmax over negative and positive."""
+    inputs = keras.Input(shape=(config.maxlen,), dtype="int32", name="ids")
+    embedded = keras.layers.Embedding(
+        config.vocab_size, config.embedding_dim, mask_zero=config.mask_padding, name="embedding"
+    )(inputs)
+    hidden = keras.layers.LSTM(config.units, dropout=config.input_dropout, name="rnn_1")(embedded)
+    outputs = keras.layers.Dense(config.classes, activation="softmax", name="output")(hidden)
+    return keras.Model(inputs, outputs, name=f"reviews_{config.name}")
+
+
+def build_model(config: DigitsConfig | ReviewsConfig) -> keras.Model:
+    if isinstance(config, DigitsConfig):
+        return build_digits_model(config)
+    return build_reviews_model(config)
+
+
+def compile_model(model: keras.Model, config: DigitsConfig | ReviewsConfig, steps_per_epoch: int = 0) -> None:
+    """Compile with Adam and categorical cross-entropy on integer labels, as the tutorial does."""
+    learning_rate = config.learning_rate
+    decay_epochs = getattr(config, "lr_decay_epochs", 0)
+    if decay_epochs and steps_per_epoch:
+        learning_rate = keras.optimizers.schedules.CosineDecay(
+            config.learning_rate, decay_steps=decay_epochs * steps_per_epoch, alpha=0.01
+        )
+    model.compile(
+        optimizer=keras.optimizers.Adam(learning_rate=learning_rate),
+        loss="sparse_categorical_crossentropy",
+        metrics=["accuracy"],
+    )
+
+
+def save_model(model: keras.Model, config: DigitsConfig | ReviewsConfig, path: str | os.PathLike) -> None:
+    """Save the weights in a fresh, uncompiled copy so the file carries no optimizer state."""
+    clean = build_model(config)
+    clean.set_weights(model.get_weights())
+    clean.save(path)
+
+
+def load_model(path: str | os.PathLike) -> keras.Model:
+    """Load a model file with Keras' safe mode on (no arbitrary code from the file)."""
+    return keras.saving.load_model(path, compile=False, safe_mode=True)

@@ -1,0 +1,29 @@
+"""lstm_demo: see how an LSTM reads a drawn digit or a typed review, step by step.
+
+This file only routes: each page lives in its own file under app_pages/, and the
+models, inspection and figures live in the lstm_demo package.
+Run with: streamlit run streamlit_app.py
+"""
+
+import streamlit as st
+
+st.set_page_config(page_title="lstm_demo: inside an LSTM", layout="wide")
+
+if "presenter" not in st.session_state:
+    st.session_state["presenter"] = st.query_params.get("presenter") == "1"
+presenter = st.sidebar.toggle("Presenter mode", key="presenter", help="Larger fonts and charts, fewer panels, for a projector.")
+if presenter:
+    st.query_params["presenter"] = "1"
+    # Streamlit has no font-size setting per session, so presenter mode enlarges text with CSS.
+    st.markdown(
+        "<style>html, body, [class*='st-'] {font-size: 1.15rem;} h1 {font-size: 3rem !important;}</style>",
+        unsafe_allow_html=True,
+    )
+else:
+    st.query_params.pop("presenter", None)
+
+pages = [
+    st.Page("app_pages/digits.py", title="Digits", icon=":material/draw:", url_path="digits", default=True),
+    st.Page("app_pages/reviews.py", title="Reviews", icon=":material/reviews:", url_path="reviews"),
+]
+st.navigation(pages).run()
