@@ -12,7 +12,7 @@ import time
 import numpy as np
 import streamlit as st
 
-from lstm_demo import artifacts, figures, inspector, tasks
+from lstm_demo import artifacts, export, figures, inspector, tasks
 from lstm_demo.jobs import BusyError, TrainingJob
 
 PLOTLY_CONFIG = {"displaylogo": False, "toImageButtonOptions": {"format": "png", "scale": 2}}
@@ -57,10 +57,11 @@ def model_selector_ui(task: tasks.Task) -> tasks.LoadedModel | None:
         st.session_state[key] = SESSION_MODEL
     if key in st.session_state and st.session_state[key] not in options:
         del st.session_state[key]
+    if key not in st.session_state:
+        st.session_state[key] = options[-1] if override else names[default]
     choice = st.selectbox(
         "Model",
         options,
-        index=len(options) - 1 if override else default,
         key=key,
         format_func=lambda name: name if name == SESSION_MODEL else f"{name} (pretrained)",
         help="; ".join(f"{name}: {config.description}" for name, config in task.configs.items()),
@@ -84,6 +85,8 @@ def _job_key(task: tasks.Task) -> str:
 
 def training_sidebar_ui(task: tasks.Task, model: tasks.LoadedModel | None, watch_input: np.ndarray | None) -> None:
     """Epoch slider, options, Retrain, progress, and switching back to the pretrained model."""
+    if presenter_mode():
+        return
     sidebar = st.sidebar
     sidebar.header(f"Retrain the {task.title.lower()} model")
     job: TrainingJob | None = st.session_state.get(_job_key(task))
@@ -96,7 +99,10 @@ def training_sidebar_ui(task: tasks.Task, model: tasks.LoadedModel | None, watch
             value=default_limit, key=f"{task.name}_limit", disabled=running,
             help="Samples used for training (10 % of them held out for validation).",
         )
-        config_name = st.selectbox("Configuration", list(task.configs), key=f"{task.name}_train_config", disabled=running)
+        names = list(task.configs)
+        current = names.index(model.config.name) if model is not None and model.config.name in names else 0
+        config_name = st.selectbox("Configuration", names, index=current, key=f"{task.name}_train_config",
+                                   disabled=running)
         learning_rate = st.select_slider(
             "Learning rate", options=[1e-4, 3e-4, 1e-3, 3e-3, 1e-2], value=1e-3, key=f"{task.name}_lr", disabled=running
         )
@@ -118,9 +124,11 @@ def _start_job(task, config_name, epochs, limit, learning_rate, seed, from_pretr
     try:
         pretrained = load_pretrained_cached(task.name, config_name)
     except artifacts.ModelFileError as error:
-        st.sidebar.error(f"Cannot retrain: {error}")
-        return
-    config = pretrained.config.with_changes(learning_rate=learning_rate, seed=seed)
+        if from_pretrained:
+            st.sidebar.error(f"Cannot start from the pretrained weights: {error}")
+            return
+        pretrained = None  # from random weights; reviews then build their vocabulary from the data
+    config = task.configs[config_name].with_changes(learning_rate=learning_rate, seed=seed)
     initial_weights = None
     if from_pretrained:
         from lstm_demo import models  # imports TensorFlow: only when training
@@ -128,7 +136,8 @@ def _start_job(task, config_name, epochs, limit, learning_rate, seed, from_pretr
         initial_weights = models.load_model(pretrained.keras_file).get_weights()
     if watch_input is not None and np.shape(watch_input)[0] != config.sequence_length:
         watch_input = None  # the watched input was prepared for another configuration
-    job = TrainingJob(config, epochs, limit=limit, vocabulary=pretrained.vocabulary, initial_weights=initial_weights,
+    vocabulary = pretrained.vocabulary if pretrained else None
+    job = TrainingJob(config, epochs, limit=limit, vocabulary=vocabulary, initial_weights=initial_weights,
                       watch_input=watch_input)
     try:
         job.start()
@@ -258,6 +267,9 @@ def unit_order(values: np.ndarray, sort: str | None, count: int) -> np.ndarray:
 def view_controls_ui(task: tasks.Task, model: tasks.LoadedModel, trace: inspector.Trace) -> dict:
     """Layer, quantity, unit sorting and count; stored in the URL by the page."""
     quantities = model.inspector.quantities
+    for key, options in ((f"{task.name}_quantity", quantities), (f"{task.name}_layer", range(len(trace.layers)))):
+        if key in st.session_state and st.session_state[key] not in options:
+            del st.session_state[key]  # a value from the URL or another model that this model lacks
     columns = st.columns(4)
     layer = columns[0].selectbox("Layer", range(len(trace.layers)), key=f"{task.name}_layer",
                                  format_func=lambda index: f"{index + 1}: {trace.layer_names[index]}")
@@ -271,11 +283,11 @@ def view_controls_ui(task: tasks.Task, model: tasks.LoadedModel, trace: inspecto
 
 def step_slider_ui(task: tasks.Task, length: int) -> int:
     key = f"{task.name}_step"
-    if key in st.session_state and not 1 <= st.session_state[key] <= length:
-        st.session_state[key] = length
     if length <= 1:
         return 1
-    return st.slider(f"Step (highlights the {task.step_name} being read everywhere)", 1, length, length, key=key)
+    if key not in st.session_state or not 1 <= st.session_state[key] <= length:
+        st.session_state[key] = length
+    return st.slider(f"Step (highlights the {task.step_name} being read everywhere)", 1, length, key=key)
 
 
 def internals_ui(
@@ -380,3 +392,68 @@ def network_code_ui(task: tasks.Task, model: tasks.LoadedModel) -> None:
         with right:
             st.caption(f"Keras 3: {model.config.name}")
             st.code(tutorial_code.keras_network_code(model.config), language="python")
+
+
+# ---------------------------------------------------------------- shareable views
+
+
+def restore_view_from_url(task: tasks.Task) -> None:
+    """On a session's first visit to the page, copy the view in the URL into the widgets' state."""
+    flag = f"{task.name}_url_restored"
+    if st.session_state.get(flag):
+        return
+    st.session_state[flag] = True
+    params = st.query_params
+    for name in ("layer", "step"):
+        try:
+            if name in params:
+                st.session_state[f"{task.name}_{name}"] = int(params[name]) - (1 if name == "layer" else 0)
+        except ValueError:
+            pass  # a hand-edited URL with a bad number keeps the default view
+    if params.get("quantity") in inspector.QUANTITY_NAMES:
+        st.session_state[f"{task.name}_quantity"] = params["quantity"]
+    if params.get("model") in task.configs:
+        st.session_state[f"{task.name}_config"] = params["model"]
+
+
+def store_view_in_url(task: tasks.Task, controls: dict, step: int, model: tasks.LoadedModel, **extra) -> None:
+    """Keep the view in the URL so that a bookmark opens it again."""
+    values = {"layer": controls["layer"] + 1, "quantity": controls["quantity"], "step": step}
+    if model.label.startswith("pretrained"):
+        values["model"] = model.config.name
+    values.update(extra)
+    for name, value in values.items():
+        if value is None:
+            st.query_params.pop(name, None)
+        elif st.query_params.get(name) != str(value):
+            st.query_params[name] = str(value)
+
+
+def gallery_ui(task: tasks.Task, entries: list[dict], on_pick) -> None:
+    """A strip of real test examples; picking one calls `on_pick(entry)`."""
+    if not entries or presenter_mode():
+        return
+    with st.expander(f"Gallery: real test examples ({len(entries)})", expanded=False):
+        per_row = 13 if task.name == "digits" else 3
+        for start in range(0, len(entries), per_row):
+            columns = st.columns(per_row)
+            for column, entry in zip(columns, entries[start : start + per_row]):
+                with column:
+                    if task.name == "digits":
+                        st.image(np.asarray(entry["pixels"], dtype=np.uint8), width=48)
+                        label = f"{entry['label']}" + (" ✗" if entry["title"].startswith("mistake") else "")
+                    else:
+                        st.caption(entry["title"])
+                        words = entry["text"].split()
+                        label = " ".join(words[:8]) + (" …" if len(words) > 8 else "")
+                    st.button(label, key=f"{task.name}_gallery_{entry['id']}", help=entry["title"],
+                              on_click=on_pick, args=(entry,), width="stretch")
+
+
+def export_ui(task: tasks.Task, trace: inspector.Trace, step_inputs: list[str], controls: dict) -> None:
+    """Download the input and its per-step values as CSV (charts have a PNG button in their toolbar)."""
+    if presenter_mode():
+        return
+    content = export.trace_to_csv(trace, step_inputs, task.class_names, controls["layer"], controls["quantity"])
+    st.download_button("Download per-step values (CSV)", content, file_name=f"{task.name}-steps.csv",
+                       mime="text/csv", key=f"{task.name}_csv")

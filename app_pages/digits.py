@@ -4,7 +4,7 @@ import numpy as np
 import streamlit as st
 from streamlit_drawable_canvas import st_canvas
 
-from lstm_demo import figures, inspector, tasks
+from lstm_demo import figures, gallery, inspector, tasks
 from lstm_demo.preprocess import canvas_to_digit
 from app_pages import common
 
@@ -38,19 +38,47 @@ def digit_from_canvas_ui(key: str) -> tuple[np.ndarray | None, str | None]:
     return prepared.pixels, None
 
 
+@st.cache_data
+def load_gallery_entries() -> list[dict]:
+    return gallery.load_gallery()["digits"]
+
+
+def pick_example(entry: dict) -> None:
+    st.session_state["digits_loaded_pixels"] = np.asarray(entry["pixels"], dtype=np.float32) / 255.0
+    st.session_state["digits_example"] = entry["id"]
+
+
+def example_from_url(entries: list[dict]) -> None:
+    wanted = st.query_params.get("example")
+    if wanted and "digits_example" not in st.session_state:
+        for entry in entries:
+            if entry["id"] == wanted:
+                pick_example(entry)
+
+
 def main() -> None:
     st.title("How an LSTM reads a digit")
     st.caption("The network reads the 28x28 image one row per step, top to bottom, and answers after the last row.")
+    common.restore_view_from_url(TASK)
+    entries = load_gallery_entries()
+    example_from_url(entries)
     model = common.model_selector_ui(TASK)
+    common.gallery_ui(TASK, entries, pick_example)
 
     draw_column, input_column, result_column = st.columns([1.1, 1.1, 1])
     with draw_column:
         st.subheader("Draw a digit")
         pixels, hint = digit_from_canvas_ui("canvas")
+        if pixels is not None:
+            st.session_state.pop("digits_example", None)
     if pixels is None:
         pixels = st.session_state.get("digits_loaded_pixels")
         if pixels is not None:
             hint = None
+            with draw_column:
+                example = st.session_state.get("digits_example")
+                st.caption(f"Showing gallery example {example}; draw on the canvas to replace it." if example
+                           else "Showing a loaded image; draw on the canvas to replace it.")
     if model is None:
         common.training_sidebar_ui(TASK, None, None)
         return
@@ -79,8 +107,11 @@ def main() -> None:
 
     labels = figures.step_labels(TASK.step_name, None, trace.length)
     controls = common.view_controls_ui(TASK, model, trace)
+    common.store_view_in_url(TASK, controls, step, model, example=st.session_state.get("digits_example"))
     common.internals_ui(TASK, model, trace, labels, step, controls, input_image=model_input)
     common.replay_ui(TASK, model, labels)
+    row_values = [" ".join(f"{value:.2f}" for value in row) for row in model_input[: trace.length]]
+    common.export_ui(TASK, trace, row_values, controls)
 
     if not common.presenter_mode():
         with st.expander("Compare with a second drawing"):

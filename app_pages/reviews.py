@@ -5,7 +5,7 @@ import html
 import numpy as np
 import streamlit as st
 
-from lstm_demo import figures, inspector, tasks, text
+from lstm_demo import figures, gallery, inspector, tasks, text
 from app_pages import common
 
 TASK = tasks.TASKS["reviews"]
@@ -19,8 +19,25 @@ EXAMPLES = {
 }
 
 
+MAX_URL_TEXT = 1500  # characters of a typed review kept in the URL; longer ones are not shareable
+
+
+@st.cache_data
+def load_gallery_entries() -> list[dict]:
+    return gallery.load_gallery()["reviews"]
+
+
+def pick_example(entry: dict) -> None:
+    st.session_state["reviews_text"] = entry["text"]
+    st.session_state["reviews_example"] = "(type your own)"
+    st.session_state["reviews_example_loaded"] = "(type your own)"
+
+
 def review_ui() -> str:
     """Example picker and text area; returns the review text."""
+    if "reviews_text" not in st.session_state and st.query_params.get("text"):
+        st.session_state["reviews_text"] = st.query_params["text"][:MAX_URL_TEXT]
+        st.session_state["reviews_example_loaded"] = "(type your own)"
     example = st.selectbox("Start from an example", ["(type your own)", *EXAMPLES], key="reviews_example")
     if st.session_state.get("reviews_example_loaded") != example:
         st.session_state["reviews_example_loaded"] = example
@@ -62,7 +79,9 @@ def read_review(model: tasks.LoadedModel, review: str) -> tuple[text.EncodedText
 def main() -> None:
     st.title("How an LSTM reads a review")
     st.caption("The network reads one word per step and answers after the last word it reads.")
+    common.restore_view_from_url(TASK)
     model = common.model_selector_ui(TASK)
+    common.gallery_ui(TASK, load_gallery_entries(), pick_example)
     review = review_ui()
     if len(review) > MAX_CHARACTERS:
         st.warning(f"The review has {len(review):,} characters; only the first {MAX_CHARACTERS:,} are read.")
@@ -96,8 +115,10 @@ def main() -> None:
     step = common.step_slider_ui(TASK, trace.length)
     labels = figures.step_labels(TASK.step_name, tokens, trace.length)
     controls = common.view_controls_ui(TASK, model, trace)
+    common.store_view_in_url(TASK, controls, step, model, text=review if len(review) <= MAX_URL_TEXT else None)
     common.internals_ui(TASK, model, trace, labels, step, controls, tokens=tokens, oov=oov)
     common.replay_ui(TASK, model, labels)
+    common.export_ui(TASK, trace, tokens, controls)
 
     if not common.presenter_mode():
         with st.expander("What mattered: remove one word at a time"):

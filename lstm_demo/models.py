@@ -66,13 +66,14 @@ def build_model(config: DigitsConfig | ReviewsConfig) -> keras.Model:
 def compile_model(model: keras.Model, config: DigitsConfig | ReviewsConfig, steps_per_epoch: int = 0) -> None:
     """Compile with Adam and categorical cross-entropy on integer labels, as the tutorial does."""
     learning_rate = config.learning_rate
-    decay_epochs = getattr(config, "lr_decay_epochs", 0)
+    decay_epochs = config.lr_decay_epochs
     if decay_epochs and steps_per_epoch:
         learning_rate = keras.optimizers.schedules.CosineDecay(
             config.learning_rate, decay_steps=decay_epochs * steps_per_epoch, alpha=0.01
         )
+    options = {"clipnorm": config.clipnorm} if config.clipnorm else {}
     model.compile(
-        optimizer=keras.optimizers.Adam(learning_rate=learning_rate),
+        optimizer=keras.optimizers.Adam(learning_rate=learning_rate, **options),
         loss="sparse_categorical_crossentropy",
         metrics=["accuracy"],
     )

@@ -24,16 +24,23 @@ class Task:
     title: str
     class_names: tuple[str, ...]
     step_name: str  # what one timestep reads: "row" or "word"
-    default_config: str
 
     @property
     def configs(self) -> dict:
         return CONFIGS[self.name]
 
+    @property
+    def default_config(self) -> str:
+        """The first configuration (the best) whose pretrained model file exists."""
+        for name in self.configs:
+            if artifacts.pretrained_files(self.name, name).model.is_file():
+                return name
+        return next(iter(self.configs))
+
 
 TASKS = {
-    "digits": Task("digits", "Digits", tuple(str(digit) for digit in range(10)), "row", "seed"),
-    "reviews": Task("reviews", "Reviews", ("negative", "positive"), "word", "masked"),
+    "digits": Task("digits", "Digits", tuple(str(digit) for digit in range(10)), "row"),
+    "reviews": Task("reviews", "Reviews", ("negative", "positive"), "word"),
 }
 
 

@@ -197,6 +197,65 @@ def _progress_callback(progress, should_stop, on_epoch_end, epochs, batches, sta
     return ProgressCallback()
 
 
+def _shift_images(x: np.ndarray, shift: int, rng: np.random.Generator) -> np.ndarray:
+    """Move each image (the first 28 rows of each sequence) by up to `shift` pixels per axis, filling with zeros."""
+    rows = 28
+    padded = np.pad(x[:, :rows], ((0, 0), (shift, shift), (shift, shift)))
+    out = x.copy()
+    offsets = rng.integers(0, 2 * shift + 1, size=(len(x), 2))
+    for index, (top, left) in enumerate(offsets):
+        out[index, :rows] = padded[index, top : top + rows, left : left + 28]
+    return out
+
+
+def _augmented_batches(x, y, batch_size, shift, seed):
+    """A Keras PyDataset of shuffled batches with random shifts, new ones every epoch."""
+    import keras
+
+    class ShiftedBatches(keras.utils.PyDataset):
+        def __init__(self):
+            super().__init__()
+            self.rng = np.random.default_rng(seed)
+            self.order = self.rng.permutation(len(y))
+
+        def __len__(self):
+            return int(np.ceil(len(y) / batch_size))
+
+        def __getitem__(self, index):
+            rows = self.order[index * batch_size : (index + 1) * batch_size]
+            return _shift_images(x[rows], shift, self.rng), y[rows]
+
+        def on_epoch_end(self):
+            self.order = self.rng.permutation(len(y))
+
+    return ShiftedBatches()
+
+
+def _best_epoch_callback():
+    import keras
+
+    class KeepBestEpoch(keras.callbacks.Callback):
+        """Remember the weights of the epoch with the best validation accuracy and restore them at the end."""
+
+        def __init__(self):
+            super().__init__()
+            self.best_accuracy = -1.0
+            self.best_epoch = 0
+            self.best_weights = None
+
+        def on_epoch_end(self, epoch, logs=None):
+            accuracy = (logs or {}).get("val_accuracy")
+            if accuracy is not None and accuracy > self.best_accuracy:
+                self.best_accuracy, self.best_epoch = accuracy, epoch + 1
+                self.best_weights = self.model.get_weights()
+
+        def on_train_end(self, logs=None):
+            if self.best_weights is not None:
+                self.model.set_weights(self.best_weights)
+
+    return KeepBestEpoch()
+
+
 def library_versions() -> dict:
     import keras
     import tensorflow as tf
@@ -245,15 +304,19 @@ def train(
 
     started = time.perf_counter()
     validation = (prepared.x_val, prepared.y_val) if len(prepared.y_val) else None
+    callbacks = [_progress_callback(progress, should_stop, on_epoch_end, epochs, batches, started)]
+    keep_best = _best_epoch_callback() if config.keep_best_epoch and validation else None
+    if keep_best:
+        callbacks.append(keep_best)
+    inputs = {"x": prepared.x_train, "y": prepared.y_train, "batch_size": config.batch_size, "shuffle": True}
+    if getattr(config, "shift_pixels", 0):
+        inputs = {"x": _augmented_batches(prepared.x_train, prepared.y_train, config.batch_size, config.shift_pixels, config.seed)}
     history = model.fit(
-        prepared.x_train,
-        prepared.y_train,
-        batch_size=config.batch_size,
+        **inputs,
         epochs=epochs,
         validation_data=validation,
-        shuffle=True,
         verbose=0,
-        callbacks=[_progress_callback(progress, should_stop, on_epoch_end, epochs, batches, started)],
+        callbacks=callbacks,
     )
     training_s = time.perf_counter() - started
     if should_stop and should_stop():
@@ -266,9 +329,12 @@ def train(
             prepared.x_test, prepared.y_test, batch_size=256, verbose=0
         )
     val_accuracy = history.history.get("val_accuracy", [None])[-1]
+    if keep_best:
+        val_accuracy = keep_best.best_accuracy
     card = {
         "config": config_to_dict(config),
         "epochs": epochs_done,
+        "best_epoch": keep_best.best_epoch if keep_best else None,
         "initial_weights": "pretrained" if initial_weights is not None else "random",
         "train_size": int(len(prepared.y_train)),
         "validation_size": int(len(prepared.y_val)),
