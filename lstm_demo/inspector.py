@@ -245,7 +245,8 @@ def run_layer(weights: RecurrentWeights, inputs: np.ndarray, mask: np.ndarray | 
 class Trace:
     """Internals of one input, step by step."""
 
-    layers: list[dict[str, np.ndarray]]  # per layer, quantity -> (timesteps, units)
+    # Per layer, quantity -> (timesteps, units). Models that mask padding stop at `length` steps.
+    layers: list[dict[str, np.ndarray]]
     layer_names: list[str]
     step_probabilities: np.ndarray  # (timesteps, classes): output layer applied to each h of the last layer
     length: int  # steps the network really reads; later steps are padding it skips
@@ -322,12 +323,16 @@ class Inspector:
     def trace(self, x: np.ndarray) -> Trace:
         """All internals of one input: (timesteps, features) rows or (maxlen,) ids."""
         batch = np.asarray(x)[None]
+        length = int(self.lengths(batch)[0])
+        if self.weights.mask_padding:
+            # Masked padding leaves the state unchanged, so the steps after the text are not computed.
+            batch = batch[:, :length]
         layers, step_probabilities = self.run_batch(batch)
         return Trace(
             layers=[{name: values[0] for name, values in record.items()} for record in layers],
             layer_names=list(self.weights.layer_names),
             step_probabilities=step_probabilities[0],
-            length=int(self.lengths(batch)[0]),
+            length=length,
         )
 
 
