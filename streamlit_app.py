@@ -7,7 +7,10 @@ Run with: streamlit run streamlit_app.py
 
 import streamlit as st
 
-st.set_page_config(page_title="lstm_demo: inside an LSTM", layout="wide")
+# A page icon of its own keeps Streamlit from using the page's Material icon as the favicon,
+# which it fetches from fonts.gstatic.com (Streamlit 1.67): the app must work offline.
+st.set_page_config(page_title="lstm_demo: inside an LSTM", page_icon="🔁", layout="wide",
+                   initial_sidebar_state="collapsed" if st.query_params.get("presenter") == "1" else "auto")
 
 if "presenter" not in st.session_state:
     st.session_state["presenter"] = st.query_params.get("presenter") == "1"
@@ -16,7 +19,7 @@ if presenter:
     st.query_params["presenter"] = "1"
     # Streamlit has no font-size setting per session, so presenter mode enlarges text with CSS.
     st.markdown(
-        "<style>html, body, [class*='st-'] {font-size: 1.15rem;} h1 {font-size: 3rem !important;}</style>",
+        "<style>html {font-size: 118%;} .block-container {padding-top: 1.5rem;}</style>",
         unsafe_allow_html=True,
     )
 else:
@@ -25,5 +28,6 @@ else:
 pages = [
     st.Page("app_pages/digits.py", title="Digits", icon=":material/draw:", url_path="digits", default=True),
     st.Page("app_pages/reviews.py", title="Reviews", icon=":material/reviews:", url_path="reviews"),
+    st.Page("app_pages/why_lstm.py", title="Why LSTM", icon=":material/history:", url_path="why-lstm"),
 ]
 st.navigation(pages).run()

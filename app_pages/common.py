@@ -47,7 +47,15 @@ def chart(figure, key: str | None = None) -> None:
 
 
 def model_selector_ui(task: tasks.Task) -> tasks.LoadedModel | None:
-    """Pick the configuration (or this session's own model) and return it, or None with an error shown."""
+    """Pick the configuration (or this session's own model) and return it, or None with an error shown.
+
+    In presenter mode the selector moves to the sidebar, out of the projected view.
+    """
+    with st.sidebar if presenter_mode() else st.container():
+        return _model_selector(task)
+
+
+def _model_selector(task: tasks.Task) -> tasks.LoadedModel | None:
     override = _session_models().get(task.name)
     names = list(task.configs)
     default = names.index(task.default_config)
@@ -308,10 +316,11 @@ def internals_ui(
     order = unit_order(values, controls["sort"], controls["count"])
     title = f"{inspector.QUANTITY_NAMES[controls['quantity']]} of layer {controls['layer'] + 1}, {len(order)} units"
     image = None if input_image is None else input_image[:length]
-    chart(figures.state_heatmap(values, labels, title, order, step, controls["quantity"], image, large=presenter_mode()),
-          key=f"{task.name}_heatmap")
+    words = None if tokens is None else tokens[:length]
+    chart(figures.state_heatmap(values, labels, title, order, step, controls["quantity"], image, large=presenter_mode(),
+                                words=words), key=f"{task.name}_heatmap")
     chart(figures.step_probability_lines(trace.step_probabilities[:length], task.class_names, labels, step,
-                                         large=presenter_mode()), key=f"{task.name}_steps")
+                                         large=presenter_mode(), words=words), key=f"{task.name}_steps")
     if presenter_mode():
         return
 
@@ -325,9 +334,9 @@ def internals_ui(
     with right:
         unit = st.selectbox("Unit", order, key=f"{task.name}_unit", format_func=lambda unit: f"unit {unit}")
         chart(figures.unit_trace(values, int(unit), labels, controls["quantity"], step), key=f"{task.name}_unit_trace")
-        if tokens is not None:
-            chart(figures.word_strip(tokens[:length], values[:, int(unit)], f"Words coloured by unit {unit}",
-                                     controls["quantity"], oov=oov, step=step), key=f"{task.name}_unit_words")
+    if tokens is not None:
+        chart(figures.word_strip(tokens[:length], values[:, int(unit)], f"Words coloured by unit {unit}",
+                                 controls["quantity"], oov=oov, step=step), key=f"{task.name}_unit_words")
 
 
 def comparison_ui(task: tasks.Task, trace_a: inspector.Trace, trace_b: inspector.Trace, labels_a: list[str],
@@ -369,10 +378,11 @@ def replay_ui(task: tasks.Task, model: tasks.LoadedModel, labels: list[str]) -> 
 
 
 def big_prediction(label: str, probability: float) -> None:
-    size = "6rem" if presenter_mode() else "4rem"
+    size, mode = ("5.5rem", " presenter") if presenter_mode() else ("4rem", "")
     # Only class names from the task registry reach this HTML, never user text.
     st.markdown(
-        f"<div style='font-size:{size};font-weight:700;line-height:1.1'>{label}</div>"
+        f"<div class='big-prediction{mode}' style='font-size:{size};font-weight:700;line-height:1.1;white-space:nowrap'>"
+        f"{label}</div>"
         f"<div style='font-size:1.1rem'>probability {probability:.1%}</div>",
         unsafe_allow_html=True,
     )

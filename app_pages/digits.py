@@ -58,14 +58,15 @@ def example_from_url(entries: list[dict]) -> None:
 
 def main() -> None:
     st.title("How an LSTM reads a digit")
-    st.caption("The network reads the 28x28 image one row per step, top to bottom, and answers after the last row.")
+    if not common.presenter_mode():
+        st.caption("The network reads the 28x28 image one row per step, top to bottom, and answers after the last row.")
     common.restore_view_from_url(TASK)
     entries = load_gallery_entries()
     example_from_url(entries)
     model = common.model_selector_ui(TASK)
     common.gallery_ui(TASK, entries, pick_example)
 
-    draw_column, input_column, result_column = st.columns([1.1, 1.1, 1])
+    draw_column, input_column, result_column = st.columns([1.35, 1.1, 1])
     with draw_column:
         st.subheader("Draw a digit")
         pixels, hint = digit_from_canvas_ui("canvas")

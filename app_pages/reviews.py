@@ -44,7 +44,7 @@ def review_ui() -> str:
         if example in EXAMPLES:
             st.session_state["reviews_text"] = EXAMPLES[example]
     st.session_state.setdefault("reviews_text", EXAMPLES["Positive"])
-    return st.text_area("Review (updates when you leave the box or press Ctrl+Enter)", key="reviews_text", height=140)
+    return st.text_area("Review (updates when you leave the box or press Ctrl+Enter)", key="reviews_text", height=100)
 
 
 def tokens_ui(encoded: text.EncodedText) -> None:
@@ -61,7 +61,7 @@ def tokens_ui(encoded: text.EncodedText) -> None:
         parts.append(f"<span style='color:#ff4b4b'>✂ {encoded.truncated} more tokens cut off</span>")
         summary += f", {encoded.truncated} cut off after the first {encoded.length}"
     st.caption(summary + ".")
-    st.markdown("<div style='line-height:1.9'>" + " ".join(parts) + "</div>", unsafe_allow_html=True)
+    st.markdown("<div class='token-line' style='line-height:1.9'>" + " ".join(parts) + "</div>", unsafe_allow_html=True)
 
 
 def read_review(model: tasks.LoadedModel, review: str) -> tuple[text.EncodedText | None, str | None]:
@@ -78,7 +78,8 @@ def read_review(model: tasks.LoadedModel, review: str) -> tuple[text.EncodedText
 
 def main() -> None:
     st.title("How an LSTM reads a review")
-    st.caption("The network reads one word per step and answers after the last word it reads.")
+    if not common.presenter_mode():
+        st.caption("The network reads one word per step and answers after the last word it reads.")
     common.restore_view_from_url(TASK)
     model = common.model_selector_ui(TASK)
     common.gallery_ui(TASK, load_gallery_entries(), pick_example)
@@ -104,7 +105,7 @@ def main() -> None:
     oov = np.concatenate([encoded.oov, np.zeros(trace.length - encoded.length, bool)])
     tokens_ui(encoded)
 
-    left, right = st.columns([1, 2])
+    left, right = st.columns([1.5, 2])
     with left:
         predicted = trace.predicted
         common.big_prediction(TASK.class_names[predicted], float(trace.probabilities[predicted]))

@@ -55,6 +55,7 @@ class ReviewsConfig:
     embedding_dim: int = 128
     units: int = 128
     input_dropout: float = 0.2  # TFLearn's dropout=0.8 is a keep probability
+    output_dropout: float = 0.0  # dropout on the LSTM's output before the Dense layer
     mask_padding: bool = False  # True: padding steps never enter the LSTM state
     classes: int = 2
     learning_rate: float = 1e-3  # Adam
@@ -87,6 +88,12 @@ REVIEWS_SEED = ReviewsConfig(
         "The tutorial's network: Embedding(10000, 128) -> LSTM(128, input dropout 0.2) "
         "-> Dense(2); 100 tokens, padded after the text, padding fed through the LSTM."
     ),
+    # TFLearn applies a single dropout=0.8 as the keep probability of the LSTM's input and output.
+    output_dropout=0.2,
+    # Unlike the tutorial, training clips gradients and keeps the best validation epoch: without
+    # them this unmasked network fell from 83 % to 64 % validation accuracy in its third epoch here.
+    clipnorm=1.0,
+    keep_best_epoch=True,
 )
 
 REVIEWS_MASKED = ReviewsConfig(
@@ -97,6 +104,7 @@ REVIEWS_MASKED = ReviewsConfig(
     ),
     maxlen=400,
     mask_padding=True,
+    output_dropout=0.2,
     clipnorm=1.0,
     keep_best_epoch=True,
 )

@@ -19,13 +19,19 @@ import html
 
 import numpy as np
 import plotly.graph_objects as go
+from plotly.colors import get_colorscale
 
 from lstm_demo.inspector import QUANTITY_NAMES
 
 HIGHLIGHT = "#d33f49"
 NEUTRAL = "#8aa1c1"
-DIVERGING = "RdBu_r"
-FONT_SIZE = 13
+# Colour scales are passed as lists: without validation Plotly does not turn names into lists,
+# and the browser side knows only a few names (a "gray" heatmap was drawn in blue and red).
+DIVERGING = get_colorscale("RdBu_r")
+GRAY = get_colorscale("gray")
+VIRIDIS = get_colorscale("Viridis")
+ORANGES = get_colorscale("Oranges")
+FONT_SIZE = 14
 GATES = ("i", "f", "o", "z", "r")
 
 
@@ -42,6 +48,9 @@ def _figure(traces: list[dict], layout: dict, title: str, height: int, large: bo
         "hoverlabel": {"font": {"size": FONT_SIZE}},
         **layout,
     }
+    for name, axis in layout.items():
+        if name.startswith(("xaxis", "yaxis")):
+            axis.setdefault("tickfont", {"color": "#31333f"})
     # NOTE: `_validate=False` is Plotly's own switch (used by plotly.express) and not public API.
     return go.Figure({"data": traces, "layout": layout}, _validate=False)
 
@@ -63,6 +72,14 @@ def _shaded_image_rows(image_steps: int) -> tuple[list[dict], list[dict]]:
     note = {"text": "image rows", "xref": "x", "yref": "paper", "x": 1, "y": 1, "xanchor": "left",
             "yanchor": "bottom", "showarrow": False}
     return [shape], [note]
+
+
+def _word_ticks(words: list[str] | None) -> dict:
+    """Axis settings that name each step by its word, for reviews short enough to read them."""
+    if not words or len(words) > 40:
+        return {}
+    return {"tickmode": "array", "tickvals": list(range(1, len(words) + 1)),
+            "ticktext": [html.escape(word) for word in words], "tickangle": -45}
 
 
 def step_labels(task_step_name: str, tokens: list[str] | None, timesteps: int) -> list[str]:
@@ -89,6 +106,8 @@ def probability_bar(class_names, probabilities: np.ndarray, title: str = "Class 
         "marker": {"color": [HIGHLIGHT if index == predicted else NEUTRAL for index in range(len(class_names))]},
         "text": [f"{value:.0%}" for value in probabilities],
         "textposition": "outside",
+        "textfont": {"size": FONT_SIZE - 2},
+        "cliponaxis": False,
         "hovertemplate": "class %{x}<br>probability %{y:.3f}<extra></extra>",
     }
     layout = {"xaxis": _axis("class", type="category"), "yaxis": _axis("probability", range=[0, 1.15])}
@@ -102,8 +121,12 @@ def step_probability_lines(
     step: int | None = None,
     title: str = "Prediction if the input stopped at each step",
     large: bool = False,
+    words: list[str] | None = None,
 ) -> go.Figure:
-    """One line per class: the output layer applied to the last layer's h at each step."""
+    """One line per class: the output layer applied to the last layer's h at each step.
+
+    `words`, for reviews, names the steps on the x axis when there are at most 40.
+    """
     step_probabilities = np.asarray(step_probabilities)
     x = np.arange(1, len(step_probabilities) + 1)
     traces = []
@@ -117,7 +140,8 @@ def step_probability_lines(
             "customdata": labels[: len(x)],
             "hovertemplate": f"class {html.escape(str(name))}<br>%{{customdata}}<br>probability %{{y:.3f}}<extra></extra>",
         })
-    layout = {"xaxis": _axis("timestep"), "yaxis": _axis("probability", range=[0, 1.02]), "shapes": _step_line(step)}
+    layout = {"xaxis": _axis("timestep", **_word_ticks(words)), "yaxis": _axis("probability", range=[0, 1.02]),
+              "shapes": _step_line(step)}
     return _figure(traces, layout, title, 340, large)
 
 
@@ -133,6 +157,7 @@ def state_heatmap(
     quantity: str = "h",
     input_image: np.ndarray | None = None,
     large: bool = False,
+    words: list[str] | None = None,
 ) -> go.Figure:
     """Heatmap of one quantity: x = timestep (1-based), y = unit, values (timesteps, units).
 
@@ -150,15 +175,18 @@ def state_heatmap(
         "x": x,
         "y": [f"unit {unit}" for unit in order],
         "customdata": np.array([labels[:timesteps]] * len(order)),
-        "colorscale": "Viridis" if gate else DIVERGING,
+        "colorscale": VIRIDIS if gate else DIVERGING,
         "colorbar": {"title": {"text": quantity}},
         "hovertemplate": "%{customdata}<br>step %{x}, %{y}<br>value %{z:.3f}<extra></extra>",
         **({"zmin": 0.0, "zmax": 1.0} if gate else {"zmid": 0.0}),
     }
     height = max(320, min(900, 14 * len(order) + 140))
-    unit_axis = _axis("unit", autorange="reversed", showticklabels=len(order) <= 40)
+    unit_axis = _axis("unit", autorange="reversed")
+    if len(order) > 40:
+        shown = [f"unit {unit}" for unit in order[::8]]
+        unit_axis.update(tickmode="array", tickvals=shown, ticktext=shown)
     if input_image is None:
-        layout = {"xaxis": _axis("timestep"), "yaxis": unit_axis, "shapes": _step_line(step)}
+        layout = {"xaxis": _axis("timestep", **_word_ticks(words)), "yaxis": unit_axis, "shapes": _step_line(step)}
         return _figure([heatmap], layout, title, height, large)
 
     image = np.asarray(input_image)
@@ -166,7 +194,7 @@ def state_heatmap(
         "type": "heatmap",
         "z": image.T,  # (features, timesteps): column t is the row read at step t
         "x": x,
-        "colorscale": "gray",
+        "colorscale": GRAY,
         "showscale": False,
         "customdata": np.array([labels[:timesteps]] * image.shape[1]),
         "hovertemplate": "%{customdata}<br>pixel %{y}: %{z:.2f}<extra></extra>",
@@ -228,7 +256,7 @@ def word_strip(tokens: list[str], values: np.ndarray, title: str, value_name: st
             marked = f"<b>[{marked}]</b>"
         text_grid[line, column] = marked
         hover[line, column] = f"word {position + 1}: {word}" + (" (out of vocabulary)" if is_oov else "")
-    scale = {"colorscale": DIVERGING, "zmid": 0.0} if diverging else {"colorscale": "Oranges", "zmin": 0.0}
+    scale = {"colorscale": DIVERGING, "zmid": 0.0} if diverging else {"colorscale": ORANGES, "zmin": 0.0}
     strip = {
         "type": "heatmap",
         "z": z,
@@ -236,13 +264,14 @@ def word_strip(tokens: list[str], values: np.ndarray, title: str, value_name: st
         "texttemplate": "%{text}",
         "customdata": hover,
         "hovertemplate": "%{customdata}<br>" + html.escape(value_name) + " %{z:.3f}<extra></extra>",
-        "colorbar": {"title": {"text": value_name}},
+        "colorbar": {"title": {"text": value_name}, "thickness": 14, "len": 1.0, "lenmode": "fraction"},
+        "textfont": {"size": 13},
         "xgap": 2,
         "ygap": 2,
         **scale,
     }
     layout = {"xaxis": {"visible": False}, "yaxis": {"visible": False, "autorange": "reversed"}}
-    return _figure([strip], layout, title, 80 + 34 * lines)
+    return _figure([strip], layout, title, 110 + 34 * lines)
 
 
 def digit_image(pixels: np.ndarray, step: int | None = None, importance: np.ndarray | None = None,
@@ -253,19 +282,19 @@ def digit_image(pixels: np.ndarray, step: int | None = None, importance: np.ndar
     row_numbers = np.arange(1, rows + 1)
     labels = np.array([[f"row {r + 1}, column {c + 1}" for c in range(columns)] for r in range(rows)])
     image_width = 0.72 if importance is not None else 1.0
-    traces = [{"type": "heatmap", "z": pixels, "x": np.arange(1, columns + 1), "y": row_numbers, "colorscale": "gray",
+    traces = [{"type": "heatmap", "z": pixels, "x": np.arange(1, columns + 1), "y": row_numbers, "colorscale": GRAY,
                "showscale": False, "customdata": labels, "hovertemplate": "%{customdata}<br>ink %{z:.2f}<extra></extra>"}]
     layout = {
         "showlegend": False,
-        "xaxis": _axis("column", domain=[0.0, image_width - 0.02], constrain="domain"),
-        "yaxis": _axis("row (timestep)", autorange="reversed", scaleanchor="x", scaleratio=1),
+        "xaxis": _axis("column", domain=[0.0, image_width - 0.02], range=[0.5, columns + 0.5], constrain="domain"),
+        "yaxis": _axis("row (timestep)", range=[rows + 0.5, 0.5], scaleanchor="x", scaleratio=1, constrain="domain"),
         "shapes": [],
     }
     if importance is not None:
         traces.append({"type": "bar", "x": np.asarray(importance), "y": row_numbers, "orientation": "h",
                        "marker": {"color": HIGHLIGHT}, "xaxis": "x2", "yaxis": "y",
                        "hovertemplate": "row %{y}<br>probability drop when blanked %{x:.3f}<extra></extra>"})
-        layout["xaxis2"] = _axis("drop", domain=[image_width, 1.0], anchor="y")
+        layout["xaxis2"] = _axis("drop in p", domain=[image_width, 1.0], anchor="y", tickformat=".0%", nticks=3)
     if step is not None and step <= rows:
         layout["shapes"].append({"type": "rect", "xref": "x", "yref": "y", "x0": 0.5, "x1": columns + 0.5,
                                  "y0": step - 0.5, "y1": step + 0.5, "line": {"color": HIGHLIGHT, "width": 2}})

@@ -53,6 +53,8 @@ def build_reviews_model(config: ReviewsConfig) -> keras.Model:
         config.vocab_size, config.embedding_dim, mask_zero=config.mask_padding, name="embedding"
     )(inputs)
     hidden = keras.layers.LSTM(config.units, dropout=config.input_dropout, name="rnn_1")(embedded)
+    if config.output_dropout:
+        hidden = keras.layers.Dropout(config.output_dropout, name="output_dropout")(hidden)
     outputs = keras.layers.Dense(config.classes, activation="softmax", name="output")(hidden)
     return keras.Model(inputs, outputs, name=f"reviews_{config.name}")
 

@@ -91,6 +91,8 @@ def _reviews_code(config: ReviewsConfig) -> list[str]:
         f'inputs = keras.Input(shape=({config.maxlen},), dtype="int32", name="ids")  # word ids, 0 = padding',
         f"embedded = keras.layers.Embedding({', '.join(embedding_options)})(inputs)",
         f"hidden = keras.layers.LSTM({', '.join(lstm_options)})(embedded)",
+        *([f'hidden = keras.layers.Dropout({_number(config.output_dropout)}, name="output_dropout")(hidden)']
+          if config.output_dropout else []),
         f'outputs = keras.layers.Dense({config.classes}, activation="softmax", name="output")(hidden)',
         f'model = keras.Model(inputs, outputs, name="reviews_{config.name}")',
     ]

@@ -36,11 +36,9 @@ EXCEPTION = "[data-testid='stException']"
 INFO = "[data-testid='stAlertContentInfo']"
 PLOTLY_CHART = "[data-testid='stPlotlyChart']"
 REVIEW_BOX = "textarea[aria-label^='Review (']"
-# The browser writes inline styles back with a space ("font-size: 4rem"), so each selector accepts both spellings.
-TOKEN_LINE = "div[style*='line-height:1.9'], div[style*='line-height: 1.9']"  # reviews page: the tokens read
-# common.big_prediction: 4rem in normal mode, 6rem in presenter mode.
-PRESENTER_PREDICTION = "div[style*='font-size:6rem'], div[style*='font-size: 6rem']"
-BIG_PREDICTION = "div[style*='font-size:4rem'], div[style*='font-size: 4rem'], " + PRESENTER_PREDICTION
+TOKEN_LINE = "div.token-line"  # reviews page: the tokens read
+PRESENTER_PREDICTION = "div.big-prediction.presenter"  # the larger one of presenter mode
+BIG_PREDICTION = "div.big-prediction"
 
 
 # ---------------------------------------------------------------- server

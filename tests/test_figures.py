@@ -47,6 +47,18 @@ def test_figure_valid_and_labelled(name):
             assert settings.get("title", {}).get("text"), f"{name}: {axis} has no title"
 
 
+def test_colour_scales_are_lists():
+    # Figures skip validation, which is where Plotly would turn a scale name into a list.
+    for name, figure in built_figures().items():
+        for trace in figure.to_dict()["data"]:
+            assert not isinstance(trace.get("colorscale"), str), name
+
+
+def test_words_name_short_review_steps():
+    figure = figures.step_probability_lines(RNG.random((3, 2)), ("n", "p"), LABELS, words=["not", "<b>", "good"])
+    assert figure.to_dict()["layout"]["xaxis"]["ticktext"] == ["not", "&lt;b&gt;", "good"]
+
+
 def test_word_markup_escaped():
     labels = figures.step_labels("word", ["<script>"], 1)
     assert labels == ["word 1: &lt;script&gt;"]

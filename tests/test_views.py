@@ -114,7 +114,7 @@ def test_presenter_mode_from_url():
     app = run_app({"presenter": "1", "example": gallery.load_gallery()["digits"][0]["id"]})
     assert app.toggle(key="presenter").value is True
     assert not any(element.label == "Retrain" for element in app.button)
-    assert "font-size:6rem" in "".join(element.value for element in app.markdown)
+    assert "big-prediction presenter" in "".join(element.value for element in app.markdown)
     app.toggle(key="presenter").set_value(False).run()
     assert "presenter" not in app.query_params
     assert any(element.label == "Retrain" for element in app.button)
