@@ -120,7 +120,8 @@ def test_reviews_model_selector_seed():
     assert any("padding steps" in caption.value for caption in app.caption)
 
 
-def test_retrain_swaps_session_model(data_dir):
+def test_retrain_swaps_session_model(data_dir, tmp_path, monkeypatch):
+    monkeypatch.setenv("LSTM_DEMO_USER_MODELS", str(tmp_path / "models"))
     app = open_page()
     app.session_state["digits_loaded_pixels"] = one_stroke()
     app.run()
@@ -138,10 +139,37 @@ def test_retrain_swaps_session_model(data_dir):
     assert app.selectbox(key="digits_config").value == "this session's model"
     assert len(session_model.replay) == 2
 
+    # A name with a path in it is rejected; a plain name is saved with its card.
+    app.text_input(key="digits_save_name").input("../escape").run()
+    app.button(key="digits_save").click().run()
+    assert any("invalid model name" in error.value for error in app.error)
+    app.text_input(key="digits_save_name").input("talk-demo").run()
+    app.button(key="digits_save").click().run()
+    assert (tmp_path / "models" / "digits-talk-demo.keras").is_file()
+    assert (tmp_path / "models" / "digits-talk-demo.json").is_file()
+    assert not list((tmp_path / "models").glob(".*"))  # no temporary file left behind
+
+    # Saving where no folder can be made reports the error and keeps the session's model.
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the models folder should be")
+    monkeypatch.setenv("LSTM_DEMO_USER_MODELS", str(blocker / "models"))
+    app.button(key="digits_save").click().run()
+    assert not app.exception
+    assert any("nothing was overwritten" in error.value for error in app.error)
+    monkeypatch.setenv("LSTM_DEMO_USER_MODELS", str(tmp_path / "models"))
+
+    default = app.session_state["digits_config"]
     next(button for button in app.button if button.label == "Back to the pretrained model").click().run()
     assert not app.exception
     assert "digits" not in app.session_state["session_models"]
-    assert app.selectbox(key="digits_config").value == "seed"
+    assert app.selectbox(key="digits_config").value != "this session's model"
+
+    app.selectbox(key="digits_saved_choice").set_value("digits-talk-demo").run()
+    app.button(key="digits_load").click().run()
+    assert not app.exception
+    assert app.session_state["session_models"]["digits"].label == "saved model digits-talk-demo"
+    assert app.selectbox(key="digits_config").value == "this session's model"
+    assert default == "this session's model"
 
 
 def test_pages_render_without_tensorflow():
@@ -163,3 +191,32 @@ def test_pages_render_without_tensorflow():
     """)
     completed = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert completed.returncode == 0, completed.stdout[-2000:] + completed.stderr[-2000:]
+
+
+def test_one_session_trains_other_predicts(data_dir):
+    trainer = open_page()
+    trainer.session_state["digits_loaded_pixels"] = one_stroke()
+    trainer.run()
+    trainer.slider(key="digits_epochs").set_value(3)
+    trainer.select_slider(key="digits_limit").set_value(2000)
+    next(button for button in trainer.button if button.label == "Retrain").click().run()
+    job = trainer.session_state["digits_job"]
+    try:
+        viewer = open_page("app_pages/reviews.py")
+        for review in ("a wonderful film", "dull and far too long", "not bad at all"):
+            viewer.text_area(key="reviews_text").input(review).run()
+            assert not viewer.exception
+            assert "big-prediction" in markdown_text(viewer)
+        assert job.is_active, "training ended before the other session finished predicting"
+
+        second = open_page()
+        next(button for button in second.button if button.label == "Retrain").click().run()
+        assert not second.exception
+        assert any("Busy" in warning.value for warning in second.sidebar.warning)
+        assert "digits" not in second.session_state["session_models"]
+    finally:
+        job.cancel()
+        assert job.wait(120)
+    trainer.run()
+    assert job.state == "cancelled"
+    assert "digits" not in trainer.session_state["session_models"]
