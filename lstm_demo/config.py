@@ -143,11 +143,13 @@ REVIEWS_REGULARIZED = ReviewsConfig(
 # The first configuration of each task is the app's default: the best one that ships.
 CONFIGS: dict[str, dict[str, DigitsConfig | ReviewsConfig]] = {
     "digits": {DIGITS_SHIFTED.name: DIGITS_SHIFTED, DIGITS_SEED.name: DIGITS_SEED},
-    "reviews": {
-        REVIEWS_REGULARIZED.name: REVIEWS_REGULARIZED,
-        REVIEWS_MASKED.name: REVIEWS_MASKED,
-        REVIEWS_SEED.name: REVIEWS_SEED,
-    },
+    # TODO: add REVIEWS_REGULARIZED here once a trained file reaches its 88 % target; it has not
+    # been trained yet, and the app offers only configurations that ship.
+    "reviews": {REVIEWS_MASKED.name: REVIEWS_MASKED, REVIEWS_SEED.name: REVIEWS_SEED},
+}
+# Configurations the CLI trains but the app does not offer, because no trained file ships.
+UNSHIPPED_CONFIGS: dict[str, dict[str, DigitsConfig | ReviewsConfig]] = {
+    "reviews": {REVIEWS_REGULARIZED.name: REVIEWS_REGULARIZED},
 }
 
 
@@ -157,6 +159,8 @@ def get_config(task: str, name: str) -> DigitsConfig | ReviewsConfig:
         raise KeyError(f"unknown task {task!r}: expected one of {sorted(CONFIGS)}")
     if name in MEMORY_CONFIGS.get(task, {}):
         return MEMORY_CONFIGS[task][name]
+    if name in UNSHIPPED_CONFIGS.get(task, {}):
+        return UNSHIPPED_CONFIGS[task][name]
     if name not in CONFIGS[task]:
         raise KeyError(
             f"unknown {task} configuration {name!r}: expected one of {sorted(CONFIGS[task])}"
