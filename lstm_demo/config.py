@@ -105,6 +105,8 @@ REVIEWS_MASKED = ReviewsConfig(
     maxlen=400,
     mask_padding=True,
     output_dropout=0.2,
+    epochs=3,
+    lr_decay_epochs=3,
     clipnorm=1.0,
     keep_best_epoch=True,
 )
