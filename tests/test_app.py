@@ -105,6 +105,15 @@ def test_reviews_markup_never_rendered(review):
     assert app.text_area(key="reviews_text").value == review
 
 
+@pytest.mark.parametrize("review", ["Отличный фильм, great acting", "这部电影很好 but too long", "Отличный фильм"])
+def test_reviews_other_scripts(review):
+    app = open_page("app_pages/reviews.py")
+    app.text_area(key="reviews_text").input(review).run()
+    assert not app.exception
+    assert "big-prediction" in markdown_text(app)
+    assert any("out of vocabulary" in caption.value for caption in app.caption)
+
+
 def test_reviews_unknown_words_all_oov():
     app = open_page("app_pages/reviews.py")
     app.text_area(key="reviews_text").input("zzqxv blorft").run()

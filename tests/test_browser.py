@@ -138,13 +138,19 @@ def test_reviews_markup_stays_text(page, app_url):
 
 # ---------------------------------------------------------------- offline: no request leaves 127.0.0.1
 #
-# NOTE: Streamlit 1.67's frontend turns the current page's ":material/...:" icon into a favicon
-# URL on fonts.gstatic.com, unless st.set_page_config sets page_icon. These tests fail until the
-# app sets page_icon to an emoji or a local file.
+# Streamlit 1.67's frontend turns the current page's ":material/...:" icon into a favicon URL on
+# fonts.gstatic.com unless st.set_page_config sets page_icon, which streamlit_app.py does.
 
 
 def toggle_presenter_mode(page) -> None:
-    page.locator("[data-testid='stSidebar']").get_by_text("Presenter mode", exact=True).click()
+    expand = page.locator("[data-testid='stExpandSidebarButton']")
+    if expand.is_visible():
+        # Presenter mode opened from the URL starts with the sidebar collapsed.
+        expand.click()
+    toggle = page.locator("[data-testid='stSidebar']").get_by_text("Presenter mode", exact=True)
+    toggle.wait_for(state="visible")
+    page.wait_for_function("(element) => element.getBoundingClientRect().left >= 0", arg=toggle.element_handle())
+    toggle.click()
 
 
 def external_requests(requests_made: list[str], app_url: str) -> list[str]:
@@ -187,4 +193,14 @@ def test_reviews_requests_stay_local(page, app_url, requests_made):
     assert browser.big_prediction_text(page) == "negative"
 
     assert len(requests_made) > 0
+    assert external_requests(requests_made, app_url) == []
+
+
+def test_why_lstm_page_renders(page, app_url, requests_made):
+    browser.open_page(page, f"{app_url}/why-lstm", browser.PLOTLY_CHART)
+    browser.wait_until_idle(page)
+    browser.wait_for_charts(page)
+    assert exception_texts(page) == []
+    assert page.get_by_text("Test accuracy against delay").count() >= 1
+    assert page.get_by_text("How much each input step can still move the answer").count() >= 1
     assert external_requests(requests_made, app_url) == []
