@@ -12,7 +12,7 @@ import time
 import numpy as np
 import streamlit as st
 
-from lstm_demo import artifacts, export, figures, inspector, tasks
+from lstm_demo import artifacts, export, figures, inspector, tasks, text
 from lstm_demo.jobs import BusyError, TrainingJob
 
 PLOTLY_CONFIG = {"displaylogo": False, "toImageButtonOptions": {"format": "png", "scale": 2}}
@@ -124,6 +124,9 @@ def training_sidebar_ui(task: tasks.Task, model: tasks.LoadedModel | None, watch
     if _session_models().get(task.name) is not None:
         if sidebar.button("Back to the pretrained model", key=f"{task.name}_back"):
             _session_models().pop(task.name, None)
+            job = st.session_state.get(_job_key(task))
+            if job is not None and not job.is_active:
+                st.session_state.pop(_job_key(task), None)  # its summary and curves describe the dropped model
             st.rerun()
     _saved_models_ui(task)
 
@@ -169,10 +172,16 @@ def _progress_fragment(task: tasks.Task) -> None:
         elapsed = time.perf_counter() - current.started_at
         latest = current.latest
         if current.is_active:
-            status = "Preparing the data..." if current.state == "preparing" else f"Epoch {latest.epoch if latest else 1}/{current.epochs}"
+            if current.state == "preparing":
+                status = "Preparing the data..."
+            elif latest is not None and latest.fraction >= 1.0:
+                status = "Evaluating on the test set..."
+            else:
+                status = f"Epoch {latest.epoch if latest else 1}/{current.epochs}"
             if latest and latest.loss is not None:
                 status += f", loss {latest.loss:.3f}, accuracy {latest.accuracy:.1%}"
-            remaining = latest.remaining_s if latest else None
+            # The first batches include graph tracing, so the estimate settles after a few seconds.
+            remaining = latest.remaining_s if latest and latest.elapsed_s > 3 and latest.fraction < 1.0 else None
             status += f" | {elapsed:.0f} s elapsed" + (f", about {remaining:.0f} s left" if remaining is not None else "")
             st.progress(current.fraction, text=status)
             if st.button("Cancel training", key=f"{task.name}_cancel"):
@@ -185,7 +194,8 @@ def _progress_fragment(task: tasks.Task) -> None:
             card = current.result.card
             accuracy = card.get("test_accuracy")
             st.success(
-                f"Retrained {card['epochs']} epoch(s) on {card['train_size']} samples in {card['training_seconds']:.0f} s"
+                f"Retrained {card['epochs']} epoch{'s' if card['epochs'] != 1 else ''} on {card['train_size']} samples "
+                f"in {card['training_seconds']:.0f} s"
                 + (f"; test accuracy {accuracy:.1%} on {card['test_size']} test samples." if accuracy is not None else ".")
             )
         elif current.state == "cancelled":
@@ -207,7 +217,8 @@ def _progress_fragment(task: tasks.Task) -> None:
 
 def _swap_in(task: tasks.Task, job: TrainingJob) -> None:
     result = job.result
-    label = f"retrained {result.config.name} ({result.card['epochs']} epochs, {result.card['train_size']} samples)"
+    epochs = result.card["epochs"]
+    label = f"retrained {result.config.name} ({epochs} epoch{'s' if epochs != 1 else ''}, {result.card['train_size']} samples)"
     loaded = tasks.from_keras_model(result.model, result.config, result.card, label, vocabulary=result.vocabulary)
     loaded.training_result = result
     loaded.replay = list(job.replay)
@@ -429,8 +440,8 @@ def restore_view_from_url(task: tasks.Task) -> None:
 def store_view_in_url(task: tasks.Task, controls: dict, step: int, model: tasks.LoadedModel, **extra) -> None:
     """Keep the view in the URL so that a bookmark opens it again."""
     values = {"layer": controls["layer"] + 1, "quantity": controls["quantity"], "step": step}
-    if model.label.startswith("pretrained"):
-        values["model"] = model.config.name
+    # A session's own model cannot be reopened from a URL, so only pretrained ones are named there.
+    values["model"] = model.config.name if model.label.startswith("pretrained") else None
     values.update(extra)
     for name, value in values.items():
         if value is None:
@@ -454,7 +465,7 @@ def gallery_ui(task: tasks.Task, entries: list[dict], on_pick) -> None:
                         label = f"{entry['label']}" + (" ✗" if entry["title"].startswith("mistake") else "")
                     else:
                         st.caption(entry["title"])
-                        words = entry["text"].split()
+                        words = text.normalize(entry["text"]).split()  # without the reviews' <br /> tags
                         label = " ".join(words[:8]) + (" …" if len(words) > 8 else "")
                     st.button(label, key=f"{task.name}_gallery_{entry['id']}", help=entry["title"],
                               on_click=on_pick, args=(entry,), width="stretch")

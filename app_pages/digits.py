@@ -80,6 +80,10 @@ def main() -> None:
                 example = st.session_state.get("digits_example")
                 st.caption(f"Showing gallery example {example}; draw on the canvas to replace it." if example
                            else "Showing a loaded image; draw on the canvas to replace it.")
+                if st.button("Clear the example", key="digits_clear_example"):
+                    st.session_state.pop("digits_loaded_pixels", None)
+                    st.session_state.pop("digits_example", None)
+                    st.rerun()
     if model is None:
         common.training_sidebar_ui(TASK, None, None)
         return

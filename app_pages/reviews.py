@@ -91,6 +91,7 @@ def main() -> None:
         return
     encoded, hint = read_review(model, review)
     if encoded is None:
+        st.query_params.pop("text", None)
         st.info(hint)
         common.training_sidebar_ui(TASK, model, None)
         return
@@ -104,6 +105,11 @@ def main() -> None:
     tokens = encoded.read_tokens + [text.PAD_TOKEN] * (trace.length - encoded.length)
     oov = np.concatenate([encoded.oov, np.zeros(trace.length - encoded.length, bool)])
     tokens_ui(encoded)
+    if encoded.oov.all():
+        st.warning(
+            "Every word is out of vocabulary, so the model reads only the unknown-word id "
+            f"{encoded.length} time(s): its answer says nothing about this text."
+        )
 
     left, right = st.columns([1.5, 2])
     with left:

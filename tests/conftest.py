@@ -22,8 +22,10 @@ def _data_dir() -> Path | None:
 def data_dir() -> Path:
     """The folder with the real mnist/ and imdb/ data sets; tests needing it skip when it is not set."""
     folder = _data_dir()
-    if folder is None or not folder.is_dir():
-        pytest.skip("LSTM_DEMO_DATA_DIR is not set to the folder holding mnist/ and imdb/")
+    if folder is None:
+        pytest.skip("LSTM_DEMO_DATA_DIR is not set; set it to the folder holding mnist/ and imdb/")
+    if not folder.is_dir():
+        pytest.skip(f"LSTM_DEMO_DATA_DIR={folder} is not a folder (relative paths start from {Path.cwd()})")
     return folder
 
 

@@ -9,6 +9,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from conftest import ROOT
+from lstm_demo import tasks
 
 APP = str(ROOT / "streamlit_app.py")
 
@@ -144,7 +145,7 @@ def test_retrain_swaps_session_model(data_dir, tmp_path, monkeypatch):
     app.run()
     assert not app.exception
     session_model = app.session_state["session_models"]["digits"]
-    assert session_model.label.startswith("retrained seed")
+    assert session_model.label.startswith(f"retrained {tasks.TASKS['digits'].default_config} (1 epoch,")
     assert app.selectbox(key="digits_config").value == "this session's model"
     assert len(session_model.replay) == 2
 
