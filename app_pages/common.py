@@ -400,7 +400,7 @@ def big_prediction(label: str, probability: float) -> None:
 
 
 def network_code_ui(task: tasks.Task, model: tasks.LoadedModel) -> None:
-    """The tutorial's TFLearn network beside the Keras code of the model shown."""
+    """Show the tutorial's TFLearn network beside the Keras code of the model shown."""
     try:
         from lstm_demo import tutorial_code
     except ImportError:
@@ -451,7 +451,7 @@ def store_view_in_url(task: tasks.Task, controls: dict, step: int, model: tasks.
 
 
 def gallery_ui(task: tasks.Task, entries: list[dict], on_pick) -> None:
-    """A strip of real test examples; picking one calls `on_pick(entry)`."""
+    """Draw a strip of real test examples. Picking one calls `on_pick(entry)`."""
     if not entries or presenter_mode():
         return
     with st.expander(f"Gallery: real test examples ({len(entries)})", expanded=False):

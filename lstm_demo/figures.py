@@ -26,7 +26,7 @@ from lstm_demo.inspector import QUANTITY_NAMES
 HIGHLIGHT = "#d33f49"
 NEUTRAL = "#8aa1c1"
 # Colour scales are passed as lists: without validation Plotly does not turn names into lists,
-# and the browser side knows only a few names (a "gray" heatmap was drawn in blue and red).
+# and the browser side accepts only a few names (a "gray" heatmap was drawn in blue and red).
 DIVERGING = get_colorscale("RdBu_r")
 GRAY = get_colorscale("gray")
 VIRIDIS = get_colorscale("Viridis")
@@ -123,7 +123,7 @@ def step_probability_lines(
     large: bool = False,
     words: list[str] | None = None,
 ) -> go.Figure:
-    """One line per class: the output layer applied to the last layer's h at each step.
+    """Plot one line per class: the output layer applied to the last layer's h at each step.
 
     `words`, for reviews, names the steps on the x axis when there are at most 40.
     """
@@ -276,7 +276,7 @@ def word_strip(tokens: list[str], values: np.ndarray, title: str, value_name: st
 
 def digit_image(pixels: np.ndarray, step: int | None = None, importance: np.ndarray | None = None,
                 title: str = "What the model sees (28x28)", large: bool = False) -> go.Figure:
-    """The 28x28 model input, with the row read at `step` outlined and, optionally, row importance beside it."""
+    """Show the 28x28 model input, with the row read at `step` outlined and, optionally, row importance beside it."""
     pixels = np.asarray(pixels)
     rows, columns = pixels.shape
     row_numbers = np.arange(1, rows + 1)

@@ -99,7 +99,7 @@ def build(data_dir=None) -> dict:
 
 
 def load_gallery() -> dict:
-    """The committed gallery, or empty lists when the file is missing or damaged."""
+    """Read the committed gallery; empty lists when the file is missing or damaged."""
     try:
         return json.loads(GALLERY_FILE.read_text())
     except (OSError, ValueError):

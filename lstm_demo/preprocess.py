@@ -49,7 +49,7 @@ def ink_from_rgba(image: np.ndarray, background: str = "auto") -> np.ndarray:
 
     A canvas with a transparent background carries the ink in the alpha channel.
     An opaque one is read by luminance, inverted when the background is light:
-    `background` "dark" or "light" says so, "auto" takes the border's median, so
+    `background` "dark" or "light" states which, "auto" takes the border's median, so
     black-on-white is read like white-on-black. A canvas inked all over needs
     the hint, because without it an all-white image looks like empty paper.
     """
