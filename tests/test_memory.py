@@ -47,10 +47,14 @@ def float64_keras():
     """Build Keras models in float64 for the test, so finite differences are exact to about 1e-9."""
     import keras
 
-    previous = keras.config.floatx()
+    previous_floatx = keras.config.floatx()
+    previous_policy = keras.config.dtype_policy()
     keras.config.set_floatx("float64")
+    # Layers follow the global dtype policy, which keeps float32 once any model was built before.
+    keras.config.set_dtype_policy("float64")
     yield keras
-    keras.config.set_floatx(previous)
+    keras.config.set_dtype_policy(previous_policy)
+    keras.config.set_floatx(previous_floatx)
 
 
 @pytest.mark.parametrize("cell", config.MEMORY_CELLS)
