@@ -166,6 +166,9 @@ def main() -> int:
     if (RESULTS / "tflearn_vs_keras.md").is_file():
         lines += ["## TFLearn tutorial against the Keras seed models", "",
                   "See [benchmarks/results/tflearn_vs_keras.md](benchmarks/results/tflearn_vs_keras.md).", ""]
+    notes = RESULTS / "notes.md"
+    if notes.is_file():
+        lines += [notes.read_text().rstrip(), ""]
     OUTPUT.write_text("\n".join(lines))
     print(f"wrote {OUTPUT}", file=sys.stderr)
     return 0
