@@ -11,11 +11,15 @@ import time
 
 import numpy as np
 import streamlit as st
+from streamlit_drawable_canvas import st_canvas
 
 from lstm_demo import artifacts, export, figures, inspector, tasks, text
 from lstm_demo.jobs import BusyError, TrainingJob
+from lstm_demo.preprocess import canvas_to_digit
 
 PLOTLY_CONFIG = {"displaylogo": False, "toImageButtonOptions": {"format": "png", "scale": 2}}
+CANVAS_SIZE = 280  # 10x the MNIST image, so the 20-pixel box is about 200 canvas pixels
+BRUSH_WIDTH = 18  # about 2 MNIST pixels after scaling, like MNIST's pen strokes
 SESSION_MODEL = "this session's model"
 SORT_CHOICES = {
     "unit number": None,
@@ -82,6 +86,29 @@ def _model_selector(task: tasks.Task) -> tasks.LoadedModel | None:
     except artifacts.ModelFileError as error:
         st.error(f"The {task.title.lower()} model '{choice}' cannot be loaded: {error}")
         return None
+
+
+# ---------------------------------------------------------------- drawing
+
+
+def digit_from_canvas_ui(key: str) -> tuple[np.ndarray | None, str | None]:
+    """Draw the canvas (undo and clear are in its toolbar) and return its (28, 28) digit, or None and a hint."""
+    result = st_canvas(
+        stroke_width=BRUSH_WIDTH,
+        stroke_color="#FFFFFF",
+        background_color="#000000",
+        height=CANVAS_SIZE,
+        width=CANVAS_SIZE,
+        drawing_mode="freedraw",
+        return_image_data=True,
+        key=key,
+    )
+    prepared = canvas_to_digit(result.image_data)
+    if prepared.is_empty:
+        return None, prepared.message
+    if prepared.message:
+        st.warning(prepared.message)
+    return prepared.pixels, None
 
 
 # ---------------------------------------------------------------- training in the sidebar

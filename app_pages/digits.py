@@ -2,42 +2,11 @@
 
 import numpy as np
 import streamlit as st
-from streamlit_drawable_canvas import st_canvas
 
 from lstm_demo import figures, gallery, inspector, tasks
-from lstm_demo.preprocess import canvas_to_digit
 from app_pages import common
 
 TASK = tasks.TASKS["digits"]
-CANVAS_SIZE = 280  # 10x the MNIST image, so the 20-pixel box is about 200 canvas pixels
-BRUSH_WIDTH = 18  # about 2 MNIST pixels after scaling, like MNIST's pen strokes
-
-
-def canvas_ui(key: str) -> np.ndarray | None:
-    """Draw the canvas (undo and clear are in its toolbar) and return its RGBA image."""
-    result = st_canvas(
-        stroke_width=BRUSH_WIDTH,
-        stroke_color="#FFFFFF",
-        background_color="#000000",
-        height=CANVAS_SIZE,
-        width=CANVAS_SIZE,
-        drawing_mode="freedraw",
-        return_image_data=True,
-        key=key,
-    )
-    return result.image_data
-
-
-def digit_from_canvas_ui(key: str) -> tuple[np.ndarray | None, str | None]:
-    """Pixels (28, 28) of the drawing, or None with a hint to show."""
-    prepared = canvas_to_digit(canvas_ui(key))
-    if prepared.is_empty:
-        return None, prepared.message
-    if prepared.message:
-        st.warning(prepared.message)
-    return prepared.pixels, None
-
-
 @st.cache_data
 def load_gallery_entries() -> list[dict]:
     return gallery.load_gallery()["digits"]
@@ -69,7 +38,7 @@ def main() -> None:
     draw_column, input_column, result_column = st.columns([1.35, 1.1, 1])
     with draw_column:
         st.subheader("Draw a digit")
-        pixels, hint = digit_from_canvas_ui("canvas")
+        pixels, hint = common.digit_from_canvas_ui("canvas")
         if pixels is not None:
             st.session_state.pop("digits_example", None)
     if pixels is None:
@@ -121,7 +90,7 @@ def main() -> None:
     if not common.presenter_mode():
         with st.expander("Compare with a second drawing"):
             st.caption("Draw digit B; the chart shows B's states minus A's at every row.")
-            pixels_b, hint_b = digit_from_canvas_ui("canvas_b")
+            pixels_b, hint_b = common.digit_from_canvas_ui("canvas_b")
             if pixels_b is None:
                 st.info(hint_b or "Draw a second digit.")
             else:

@@ -16,19 +16,16 @@ from dataclasses import dataclass
 
 import numpy as np
 import streamlit as st
-from streamlit_drawable_canvas import st_canvas
 
 from lstm_demo import artifacts, figures, memory, tasks
 from lstm_demo.config import MEMORY_CELLS, MEMORY_CONFIGS, memory_config_name
 from lstm_demo.jobs import BusyError, TrainingJob
-from lstm_demo.preprocess import MNIST_SIZE, canvas_to_digit
+from lstm_demo.preprocess import MNIST_SIZE
 from app_pages import common
 
 SESSION_NETWORKS = "why_lstm_networks"  # (cell, delay) -> Network retrained in this session
 JOB_KEY = "why_lstm_job"
 # The same canvas as the digits page. Importing app_pages.digits would run that page, so the settings are repeated.
-CANVAS_SIZE = 280
-BRUSH_WIDTH = 18
 
 
 @dataclass
@@ -103,33 +100,13 @@ def step_norms(network: Network, sequence: np.ndarray) -> np.ndarray:
 # ---------------------------------------------------------------- input
 
 
-def canvas_digit_ui() -> tuple[np.ndarray | None, str | None]:
-    """Pixels (28, 28) of a drawing, or None with a hint to show."""
-    result = st_canvas(
-        stroke_width=BRUSH_WIDTH,
-        stroke_color="#FFFFFF",
-        background_color="#000000",
-        height=CANVAS_SIZE,
-        width=CANVAS_SIZE,
-        drawing_mode="freedraw",
-        return_image_data=True,
-        key="why_lstm_canvas",
-    )
-    prepared = canvas_to_digit(result.image_data)
-    if prepared.is_empty:
-        return None, prepared.message
-    if prepared.message:
-        st.warning(prepared.message)
-    return prepared.pixels, None
-
-
 def digit_input_ui() -> tuple[np.ndarray | None, str]:
     """Pixels (28, 28) of an example or a drawing, and a description of the digit (or a hint when empty)."""
     examples = load_examples()
     sources = (["Example digit"] if examples else []) + ["Draw"]
     source = st.radio("Input", sources, horizontal=True, key="why_lstm_source")
     if source == "Draw":
-        pixels, hint = canvas_digit_ui()
+        pixels, hint = common.digit_from_canvas_ui("why_lstm_canvas")
         return pixels, hint or "your drawing"
     choice = st.selectbox(
         "Example",

@@ -117,22 +117,27 @@ def session_worker(browser, base: str, index: int, rounds: int, timings: list, e
         context.close()
 
 
-def concurrent_viewers(base: str, sessions: int, rounds: int) -> dict:
+def viewer_in_own_browser(index, base, rounds, timings, errors, stop) -> None:
+    """Run `session_worker` in a Chromium of its own: Playwright's sync API serves one thread."""
     from playwright.sync_api import sync_playwright
 
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS)
+        try:
+            session_worker(browser, base, index, rounds, timings, errors, stop)
+        finally:
+            browser.close()
+
+
+def concurrent_viewers(base: str, sessions: int, rounds: int) -> dict:
     timings: list[float] = []
     errors: list[str] = []
     stop = threading.Event()
 
-    def run(index):
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS)
-            try:
-                session_worker(browser, base, index, rounds, timings, errors, stop)
-            finally:
-                browser.close()
-
-    threads = [threading.Thread(target=run, args=(index,)) for index in range(sessions)]
+    threads = [
+        threading.Thread(target=viewer_in_own_browser, args=(index, base, rounds, timings, errors, stop))
+        for index in range(sessions)
+    ]
     started = time.perf_counter()
     for thread in threads:
         thread.start()
@@ -181,15 +186,10 @@ def retrain_while_predicting(base: str, viewers: int, rounds: int) -> dict:
             finally:
                 browser.close()
 
-    def viewer(index):
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS)
-            try:
-                session_worker(browser, base, index, rounds, timings, errors, stop)
-            finally:
-                browser.close()
-
-    threads = [threading.Thread(target=trainer)] + [threading.Thread(target=viewer, args=(i,)) for i in range(viewers)]
+    viewer_arguments = (base, rounds, timings, errors, stop)
+    threads = [threading.Thread(target=trainer)] + [
+        threading.Thread(target=viewer_in_own_browser, args=(index, *viewer_arguments)) for index in range(viewers)
+    ]
     for thread in threads:
         thread.start()
         time.sleep(0.5)
