@@ -11,7 +11,7 @@ import streamlit as st
 # NOTE: Streamlit imports pandas lazily inside elements (the why-LSTM page's tables among them). When
 # twenty sessions opened a cold server at once, one failed with "partially initialized module 'pandas'"
 # (benchmarks/load_test.py). Importing it first thing narrows that window; opening a page once before
-# the audience arrives, as the README's pre-warm step says, closes it.
+# the audience arrives, as the README's pre-warm step advises, closes it.
 
 # A page icon of its own keeps Streamlit from using the page's Material icon as the favicon,
 # which it fetches from fonts.gstatic.com (Streamlit 1.67): the app must work offline.

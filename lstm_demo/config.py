@@ -145,8 +145,8 @@ REVIEWS_REGULARIZED = ReviewsConfig(
 # The first configuration of each task is the app's default: the best one that ships.
 CONFIGS: dict[str, dict[str, DigitsConfig | ReviewsConfig]] = {
     "digits": {DIGITS_SHIFTED.name: DIGITS_SHIFTED, DIGITS_SEED.name: DIGITS_SEED},
-    # TODO: add REVIEWS_REGULARIZED here once a trained file reaches its 88 % target; it has not
-    # been trained yet, and the app offers only configurations that ship.
+    # TODO: add REVIEWS_REGULARIZED here once a trained file reaches its 88 % target. It has not been
+    # trained yet, and the app offers only configurations that ship.
     "reviews": {REVIEWS_MASKED.name: REVIEWS_MASKED, REVIEWS_SEED.name: REVIEWS_SEED},
 }
 # Configurations the CLI trains but the app does not offer, because no trained file ships.

@@ -7,7 +7,7 @@ Where the files come from, in order:
 3. a per-user cache folder (``$XDG_CACHE_HOME/lstm_demo`` or ``~/.cache/lstm_demo``),
    filled by downloading from the official sources with a checksum check.
 
-Each of these folders holds ``mnist/`` (the four IDX ``.gz`` files) and
+Each of these folders contains ``mnist/`` (the four IDX ``.gz`` files) and
 ``imdb/`` (an ``aclImdb/`` folder or a ``.tar.gz`` of it). Files are only read
 here, never written next to the data: a read-only data folder works. Turning
 text into ids is `lstm_demo.text`; this module returns raw reviews.
@@ -181,7 +181,7 @@ def read_idx(path: Path) -> np.ndarray:
     body = len(content) - header_size
     if body != expected:
         raise DataError(
-            f"IDX file {path} declares shape {shape} ({expected} bytes) but holds {body} bytes; "
+            f"IDX file {path} declares shape {shape} ({expected} bytes) but contains {body} bytes; "
             "the file is truncated or damaged"
         )
     return np.frombuffer(content, dtype=np.uint8, offset=header_size).reshape(shape)
@@ -212,7 +212,7 @@ def load_mnist(data_dir: str | os.PathLike | None = None) -> dict[str, Split]:
         images = read_idx(folder / f"{prefix}-images-idx3-ubyte.gz")
         labels = read_idx(folder / f"{prefix}-labels-idx1-ubyte.gz").astype(np.int64)
         if images.ndim != 3 or images.shape[1:] != (28, 28):
-            raise DataError(f"{folder}/{prefix}-images-idx3-ubyte.gz holds shape {images.shape}, expected (n, 28, 28)")
+            raise DataError(f"{folder}/{prefix}-images-idx3-ubyte.gz has shape {images.shape}, expected (n, 28, 28)")
         if len(images) != len(labels):
             raise DataError(
                 f"MNIST {split} split in {folder} has {len(images)} images but {len(labels)} labels"
@@ -302,7 +302,7 @@ class ReviewSplit:
 def load_imdb(data_dir: str | os.PathLike | None = None) -> dict[str, ReviewSplit]:
     """Load the labelled IMDB reviews, keyed by "train" and "test", in a fixed order.
 
-    Reviews are sorted by label, then review id, so that every run sees the same order.
+    Reviews are sorted by label, then review id, so that every run gets the same order.
     """
     source = imdb_source(data_dir)
     reviews = _read_reviews_from_folder(source) if source.is_dir() else _read_reviews_from_archive(source)

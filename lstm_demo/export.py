@@ -9,7 +9,7 @@ from lstm_demo.inspector import Trace
 
 
 def trace_to_csv(trace: Trace, step_inputs: list[str], class_names, layer: int, quantity: str) -> str:
-    """One row per step read: the input at that step, the per-step probabilities and one quantity of one layer.
+    """Write one CSV row per step read: the input at that step, the per-step probabilities and one quantity of one layer.
 
     `step_inputs` describes what each step read (a word, or an image row's pixel values).
     """

@@ -3,7 +3,7 @@
 Every figure has a title, axis labels and hover text naming the timestep, the
 unit, the value and what was read at that step (an image row or a word).
 Words reach these figures only as tokens of `lstm_demo.text.tokenize`, which
-hold letters, digits and apostrophes; they are HTML-escaped all the same
+contain letters, digits and apostrophes. They are HTML-escaped all the same
 because Plotly renders a subset of HTML in text.
 
 Figures are written as plain Plotly specifications and wrapped without

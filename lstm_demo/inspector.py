@@ -3,8 +3,8 @@
 The weights are read straight from the ``.keras`` file (a zip of
 ``config.json`` and ``model.weights.h5``) with h5py, so nothing here imports
 TensorFlow. For each recurrent layer and timestep the pass returns the hidden
-state h, and for LSTM layers also the cell state c and the gates i, f, o and
-the candidate g; for GRU layers the update gate z, the reset gate r and the
+state h. LSTM layers add the cell state c, the gates i, f, o and the
+candidate g. GRU layers add the update gate z, the reset gate r and the
 candidate g. The output layer applied to every h of the last layer gives the
 class probabilities the network would output if the input stopped at that step.
 
@@ -194,7 +194,7 @@ def run_layer(weights: RecurrentWeights, inputs: np.ndarray, mask: np.ndarray | 
 
     Returns each quantity as (batch, timesteps, units). Where `mask` (batch,
     timesteps) is False the state is carried over unchanged, as Keras does for
-    masked steps; the gates of those steps are still reported.
+    masked steps. The gates of those steps are still reported.
     """
     batch, timesteps, _ = inputs.shape
     units = weights.units
@@ -321,7 +321,7 @@ class Inspector:
         return step_probabilities[np.arange(len(lengths)), lengths - 1]
 
     def trace(self, x: np.ndarray) -> Trace:
-        """All internals of one input: (timesteps, features) rows or (maxlen,) ids."""
+        """Compute all internals of one input: (timesteps, features) rows or (maxlen,) ids."""
         batch = np.asarray(x)[None]
         length = int(self.lengths(batch)[0])
         if self.weights.mask_padding:

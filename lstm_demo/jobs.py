@@ -42,8 +42,8 @@ class ReplaySnapshot:
 @functools.lru_cache(maxsize=4)
 def _cached_prepare(config, data_dir, limit, vocabulary_key):
     vocabulary = _VOCABULARIES.get(vocabulary_key)
-    # NOTE: the test set is cut to 2,000 samples so an evaluation after a retrain takes seconds;
-    # cards of pretrained models use the whole test set.
+    # NOTE: the test set is cut to 2,000 samples so an evaluation after a retrain takes seconds.
+    # Cards of pretrained models use the whole test set.
     return prepare(config, data_dir, limit=limit, test_limit=2000, vocabulary=vocabulary)
 
 

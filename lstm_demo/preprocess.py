@@ -114,8 +114,8 @@ def canvas_to_digit(image: np.ndarray | None, background: str = "auto") -> Digit
     mask = ink > INK_THRESHOLD
     if background == "auto" and mask.sum() < 4:
         # NOTE: an all-white image is either empty white paper or a dark canvas inked all over, and the
-        # pixels cannot tell which. It is read as the second (the app's canvas is dark), so the user gets
-        # the 'covered' warning; an empty white canvas would get that warning too.
+        # pixels cannot tell which. It is read as the second because the app's canvas is dark, so the user
+        # gets the 'covered' warning. An empty white canvas would get that warning too.
         dark = ink_from_rgba(image, "dark")
         if (dark > INK_THRESHOLD).mean() > 0.6:
             ink, mask = dark, dark > INK_THRESHOLD

@@ -26,7 +26,7 @@ OOV_TOKEN = "<oov>"
 
 _LINE_BREAK = re.compile(r"<br\s*/?>", re.IGNORECASE)
 # A word is a run of letters or digits in any script, with inner apostrophes kept
-# ("don't", "it's"); every other character separates words and is dropped.
+# ("don't", "it's"). Every other character separates words and is dropped.
 _WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)*")
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "`": "'", "\u00b4": "'"})
 

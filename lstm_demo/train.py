@@ -209,7 +209,7 @@ def _shift_images(x: np.ndarray, shift: int, rng: np.random.Generator) -> np.nda
 
 
 def _augmented_batches(x, y, batch_size, shift, seed):
-    """A Keras PyDataset of shuffled batches with random shifts, new ones every epoch."""
+    """Build a Keras PyDataset of shuffled batches with random shifts, new ones every epoch."""
     import keras
 
     class ShiftedBatches(keras.utils.PyDataset):
