@@ -11,7 +11,6 @@ import time
 
 import numpy as np
 import streamlit as st
-from streamlit_drawable_canvas import st_canvas
 
 from lstm_demo import artifacts, export, figures, inspector, tasks, text
 from lstm_demo.jobs import BusyError, TrainingJob
@@ -93,6 +92,10 @@ def _model_selector(task: tasks.Task) -> tasks.LoadedModel | None:
 
 def digit_from_canvas_ui(key: str) -> tuple[np.ndarray | None, str | None]:
     """Draw the canvas (undo and clear are in its toolbar) and return its (28, 28) digit, or None and a hint."""
+    # Imported here because streamlit-drawable-canvas 0.13 fails to import outside `streamlit run`,
+    # and this module is also imported by tests that only check what the app loads.
+    from streamlit_drawable_canvas import st_canvas
+
     result = st_canvas(
         stroke_width=BRUSH_WIDTH,
         stroke_color="#FFFFFF",
