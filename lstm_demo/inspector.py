@@ -14,6 +14,7 @@ Equations follow Keras 3 (gate order i, f, c, o for LSTM; z, r, h with
 
 from __future__ import annotations
 
+import functools
 import io
 import json
 import zipfile
@@ -78,6 +79,17 @@ class RecurrentWeights:
     @property
     def units(self) -> int:
         return self.recurrent_kernel.shape[0]
+
+    @functools.cached_property
+    def lstm_reordered(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """LSTM kernel, recurrent kernel and bias with the gate columns reordered from Keras' i, f, g, o to i, f, o, g."""
+        units = self.units
+        order = np.concatenate([np.arange(2 * units), np.arange(3 * units, 4 * units), np.arange(2 * units, 3 * units)])
+        return (
+            np.ascontiguousarray(self.kernel[:, order]),
+            np.ascontiguousarray(self.recurrent_kernel[:, order]),
+            np.ascontiguousarray(self.bias[order]),
+        )
 
 
 @dataclass
@@ -180,7 +192,10 @@ def load_weights(path: str | Path) -> NetworkWeights:
 
 
 def _sigmoid(x: np.ndarray) -> np.ndarray:
-    return 0.5 * (np.tanh(0.5 * x) + 1.0)  # the same function, without overflow warnings
+    # NOTE: 0.5 * (tanh(x / 2) + 1) avoids the overflow, but in float32 it loses the relative precision of
+    # values near 0. An LSTM whose input gates sat near 0 for 128 steps then drifted from Keras by over 1e-5.
+    with np.errstate(over="ignore"):  # exp(-x) overflows to inf for x < -88, which gives the right 0
+        return 1.0 / (1.0 + np.exp(-x))
 
 
 def _softmax(logits: np.ndarray) -> np.ndarray:
@@ -196,6 +211,8 @@ def run_layer(weights: RecurrentWeights, inputs: np.ndarray, mask: np.ndarray | 
     timesteps) is False the state is carried over unchanged, as Keras does for
     masked steps. The gates of those steps are still reported.
     """
+    if weights.cell == "lstm":
+        return _run_lstm(weights, inputs, mask)
     batch, timesteps, _ = inputs.shape
     units = weights.units
     cell = weights.cell
@@ -203,42 +220,87 @@ def run_layer(weights: RecurrentWeights, inputs: np.ndarray, mask: np.ndarray | 
         input_bias, recurrent_bias = weights.bias[0], weights.bias[1]
         projected = inputs @ weights.kernel + input_bias  # (batch, timesteps, 3 * units)
     else:
-        projected = inputs @ weights.kernel + weights.bias  # (batch, timesteps, gates * units)
+        projected = inputs @ weights.kernel + weights.bias  # (batch, timesteps, units)
     record = {name: np.empty((batch, timesteps, units), dtype=np.float32) for name in QUANTITIES[cell]}
 
     h = np.zeros((batch, units), dtype=np.float32)
-    c = np.zeros((batch, units), dtype=np.float32)
     for t in range(timesteps):
-        if cell == "lstm":
-            z = projected[:, t] + h @ weights.recurrent_kernel  # (batch, 4 * units)
-            i = _sigmoid(z[:, :units])
-            f = _sigmoid(z[:, units : 2 * units])
-            g = np.tanh(z[:, 2 * units : 3 * units])
-            o = _sigmoid(z[:, 3 * units :])
-            new_c = f * c + i * g
-            new_h = o * np.tanh(new_c)
-            record["i"][:, t], record["f"][:, t], record["g"][:, t], record["o"][:, t] = i, f, g, o
-        elif cell == "gru":
+        if cell == "gru":
             x_part = projected[:, t]
             h_part = h @ weights.recurrent_kernel + recurrent_bias  # (batch, 3 * units)
             update = _sigmoid(x_part[:, :units] + h_part[:, :units])
             reset = _sigmoid(x_part[:, units : 2 * units] + h_part[:, units : 2 * units])
             g = np.tanh(x_part[:, 2 * units :] + reset * h_part[:, 2 * units :])
             new_h = update * h + (1.0 - update) * g
-            new_c = c
             record["z"][:, t], record["r"][:, t], record["g"][:, t] = update, reset, g
         else:
             new_h = np.tanh(projected[:, t] + h @ weights.recurrent_kernel)
-            new_c = c
         if mask is not None:
-            keep = mask[:, t : t + 1]
-            new_h = np.where(keep, new_h, h)
-            new_c = np.where(keep, new_c, c)
-        h, c = new_h, new_c
+            new_h = np.where(mask[:, t : t + 1], new_h, h)
+        h = new_h
         record["h"][:, t] = h
-        if cell == "lstm":
-            record["c"][:, t] = c
     return record
+
+
+def _run_lstm(weights: RecurrentWeights, inputs: np.ndarray, mask: np.ndarray | None) -> dict[str, np.ndarray]:
+    """The LSTM case of `run_layer`, written for speed on single inputs.
+
+    With one input, each step's products are tiny and the time goes into the
+    overhead of NumPy calls rather than arithmetic. So the gates are reordered
+    to put the three sigmoid gates side by side (one call for all three), every
+    result is written in place into the step-major arrays that are returned,
+    and no temporary arrays are allocated inside the loop.
+    """
+    batch, timesteps, _ = inputs.shape
+    units = weights.units
+    if mask is not None and mask.all():
+        mask = None  # nothing to skip, as for a single review cut at its length
+    kernel, recurrent_kernel, bias = weights.lstm_reordered
+    # Step-major (timesteps, batch, ...) so each step's slice is contiguous and usable as `out=`.
+    gates = np.ascontiguousarray(np.swapaxes(inputs @ kernel + bias, 0, 1), dtype=np.float32)
+    cells = np.empty((timesteps, batch, units), dtype=np.float32)
+    hidden = np.empty((timesteps, batch, units), dtype=np.float32)
+    product = np.empty((batch, units), dtype=np.float32)
+    recurrent = np.empty((batch, 4 * units), dtype=np.float32)
+    h_previous = np.zeros((batch, units), dtype=np.float32)
+    c_previous = np.zeros((batch, units), dtype=np.float32)
+    with np.errstate(over="ignore"):  # see `_sigmoid`
+        for t in range(timesteps):
+            z = gates[t]  # holds the input projection; becomes the activated gates i, f, o, g
+            np.matmul(h_previous, recurrent_kernel, out=recurrent)
+            z += recurrent
+            sigmoid_part = z[:, : 3 * units]
+            # sigmoid(x) = 1 / (1 + exp(-x)), computed in place
+            np.negative(sigmoid_part, out=sigmoid_part)
+            np.exp(sigmoid_part, out=sigmoid_part)
+            sigmoid_part += 1.0
+            np.reciprocal(sigmoid_part, out=sigmoid_part)
+            g = z[:, 3 * units :]
+            np.tanh(g, out=g)
+            c = cells[t]
+            np.multiply(z[:, units : 2 * units], c_previous, out=c)  # f * c_previous
+            np.multiply(z[:, :units], g, out=product)  # i * g
+            c += product
+            h = hidden[t]
+            np.tanh(c, out=h)
+            h *= z[:, 2 * units : 3 * units]  # o * tanh(c)
+            if mask is not None:
+                skipped = ~mask[:, t : t + 1]
+                np.copyto(c, c_previous, where=skipped)
+                np.copyto(h, h_previous, where=skipped)
+            h_previous, c_previous = h, c
+
+    def batch_major(values: np.ndarray) -> np.ndarray:
+        return np.ascontiguousarray(np.swapaxes(values, 0, 1))
+
+    return {
+        "h": batch_major(hidden),
+        "c": batch_major(cells),
+        "i": batch_major(gates[:, :, :units]),
+        "f": batch_major(gates[:, :, units : 2 * units]),
+        "o": batch_major(gates[:, :, 2 * units : 3 * units]),
+        "g": batch_major(gates[:, :, 3 * units :]),
+    }
 
 
 @dataclass
