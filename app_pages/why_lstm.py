@@ -1,6 +1,6 @@
-"""Why LSTM page: SimpleRNN, GRU and LSTM networks read a digit followed by blank rows.
+"""Why LSTM page: SimpleRNN, GRU and LSTM networks read a digit followed by rows of noise.
 
-The page shows the shipped models' test accuracy against the number of blank
+The page shows the shipped models' test accuracy against the number of noise
 rows and each network's prediction for the viewer's digit. Below, it shows how
 strongly each input step still moves that prediction (the gradient through
 time) and the LSTM's forget gate along the same steps, for the trained weights
@@ -130,12 +130,15 @@ information further. This page lets you test that on three networks of the
 same size (two recurrent layers of 128 units, then a softmax over the ten
 digits) that differ only in their recurrent cell: SimpleRNN, GRU and LSTM.
 
-Each network reads the digit one row per step, then a number of blank rows
-(the *delay*), and gives its answer only after the last blank row. To answer
-correctly, it has to carry what it saw in the image across all the blank
-steps. One network of each cell type was trained for each delay, briefly and
-with Keras' default settings, so the charts show what these networks do, not
-the best each cell type can do.
+Each network reads the digit one row per step, then a number of rows of
+random noise (the *delay*), and gives its answer only after the last one. To
+answer correctly, it has to carry what it saw in the image across all the
+noise steps, and keep the noise out of its memory. One network of each cell
+type was trained for each delay, briefly, so the charts show what these
+networks do, not the best each cell type can do. The GRU and LSTM started
+with gate biases that make their units keep their state over spans of 1 to
+the sequence's length ("chrono" initialisation, Tallec and Ollivier 2018); the
+SimpleRNN has no gate to set.
 """
 
 
@@ -149,7 +152,7 @@ def accuracy_ui(rows: list[dict]) -> None:
     longest = max(row["delay"] for row in rows)
     at_longest = ", ".join(f"{memory.CELL_TITLES[row['cell']]} {row['test_accuracy']:.0%}"
                            for row in rows if row["delay"] == longest)
-    st.markdown(f"With {longest} blank rows after the image: {at_longest}.")
+    st.markdown(f"With {longest} noise rows after the image: {at_longest}.")
     with st.expander("Table and training commands"):
         st.dataframe(
             [{"cell": memory.CELL_TITLES[row["cell"]], "delay": row["delay"], "test accuracy": row["test_accuracy"],
@@ -165,7 +168,7 @@ def answers_ui(networks: list[Network], traces: list, description: str) -> None:
         with column:
             title = memory.CELL_TITLES[network.cell] + (" (retrained here)" if network.retrained else "")
             predicted = trace.predicted
-            st.metric(title, str(predicted), help=f"Predicted digit for {description} after the last blank row.")
+            st.metric(title, str(predicted), help=f"Predicted digit for {description} after the last noise row.")
             st.caption(f"probability {trace.probabilities[predicted]:.0%}")
 
 
@@ -177,7 +180,7 @@ def gradient_ui(networks: list[Network], sequence: np.ndarray) -> None:
     st.caption(
         "Each line is one network. Its height at a step is the size (L2 norm) of the gradient of the probability "
         "of that network's answer with respect to the input row at that step: how much a small change to that row "
-        "would move the answer. The grey band marks the image rows; the rows after it are blank. The vertical "
+        "would move the answer. The grey band marks the image rows; the rows after it are noise. The vertical "
         "scale is logarithmic (powers of ten), and values below 1e-30, including gradients that underflow to zero "
         "in 32-bit floats, are drawn at 1e-30. A network that is nearly certain of its answer has small gradients "
         "at every step, because its probability can hardly rise further, so compare how each line changes along "
@@ -204,14 +207,14 @@ def training_sidebar_ui(delay: int) -> None:
     """Retrain one cell type at the page's delay on a small subset, with progress, and go back to the shipped models."""
     sidebar = st.sidebar
     sidebar.header("Retrain one network")
-    sidebar.caption(f"Trains a fresh network on MNIST at the delay chosen on the page ({delay} blank rows) "
+    sidebar.caption(f"Trains a fresh network on MNIST at the delay chosen on the page ({delay} noise rows) "
                     "and uses it on this page in place of the shipped one.")
     job: TrainingJob | None = st.session_state.get(JOB_KEY)
     running = job is not None and job.is_active
     with sidebar.form("why_lstm_train_form", border=False):
         cell = st.selectbox("Cell type", MEMORY_CELLS, index=len(MEMORY_CELLS) - 1, key="why_lstm_train_cell",
                             format_func=memory.CELL_TITLES.get, disabled=running)
-        epochs = st.slider("Epochs", 1, 10, 2, key="why_lstm_epochs", disabled=running)
+        epochs = st.slider("Epochs", 1, 15, 5, key="why_lstm_epochs", disabled=running)
         # NOTE: the default, 2,000 images, is a third of the shipped models' training set, so a run takes tens of seconds.
         limit = st.select_slider("Training-set size", options=[500, 1000, 2000, 4000, 6000], value=2000,
                                  key="why_lstm_limit", disabled=running,
@@ -326,7 +329,7 @@ def main() -> None:
     with input_column:
         pixels, description = digit_input_ui()
     with control_column:
-        delay = st.select_slider("Blank rows after the image (delay)", options=delays,
+        delay = st.select_slider("Noise rows after the image (delay)", options=delays,
                                  value=30 if 30 in delays else delays[-1], key="why_lstm_delay")
         networks = networks_for(delay)
         if networks is not None and pixels is None:

@@ -339,14 +339,14 @@ def training_curves(batch_events, epoch_events, large: bool = False) -> go.Figur
 
 
 def accuracy_against_delay(rows: list[dict]) -> go.Figure:
-    """Test accuracy per cell type against the number of blank steps after the image."""
+    """Test accuracy per cell type against the number of filler steps after the image."""
     traces = []
     for cell in sorted({row["cell"] for row in rows}):
         points = sorted((row["delay"], row["test_accuracy"]) for row in rows if row["cell"] == cell)
         traces.append({"type": "scatter", "x": [point[0] for point in points], "y": [point[1] for point in points],
                        "mode": "lines+markers", "name": cell,
                        "hovertemplate": f"{cell}<br>delay %{{x}} steps<br>test accuracy %{{y:.3f}}<extra></extra>"})
-    layout = {"xaxis": _axis("blank steps after the image (delay)"), "yaxis": _axis("test accuracy", range=[0, 1.02])}
+    layout = {"xaxis": _axis("noise rows after the image (delay)"), "yaxis": _axis("test accuracy", range=[0, 1.02])}
     return _figure(traces, layout, "Test accuracy against delay", 360)
 
 

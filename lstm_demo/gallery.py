@@ -17,7 +17,7 @@ import sys
 import numpy as np
 
 from lstm_demo import artifacts, data, tasks, text
-from lstm_demo.preprocess import images_to_sequences
+from lstm_demo.preprocess import digit_sequences
 
 GALLERY_FILE = artifacts.PRETRAINED_DIR / "gallery.json"
 PER_CLASS = 2  # test digits of each class
@@ -40,7 +40,7 @@ def default_model(task: str) -> tasks.LoadedModel:
 def _digit_entries(data_dir) -> list[dict]:
     model = default_model("digits")
     mnist = data.load_mnist(data_dir)["test"]
-    probabilities = model.inspector.predict_batch(images_to_sequences(mnist.x, model.config.delay))
+    probabilities = model.inspector.predict_batch(digit_sequences(mnist.x, model.config))
     predicted = probabilities.argmax(axis=1)
     entries = []
     for digit in range(10):

@@ -1,7 +1,7 @@
 """The memory task of the "Why LSTM" page: models per cell type and delay, their accuracy, gradients through time.
 
-Each memory-task network reads a digit's 28 rows followed by `delay` blank
-rows and predicts only after the last one (configurations `memory-<cell>-delay<N>`
+Each memory-task network reads a digit's 28 rows followed by `delay` rows of
+random noise and predicts only after the last one (configurations `memory-<cell>-delay<N>`
 in `lstm_demo.config.MEMORY_CONFIGS`). Their files are
 ``pretrained/memory-<cell>-delay<N>.keras`` and ``.json``; the accuracy
 table is read from those model cards. The gradient of the predicted class

@@ -29,19 +29,35 @@ class DigitImage:
     message: str | None = None
 
 
-def images_to_sequences(images: np.ndarray, delay: int = 0) -> np.ndarray:
+def images_to_sequences(images: np.ndarray, delay: int = 0, noise: float = 0.0, seed: int = 0) -> np.ndarray:
     """(samples, 28, 28) uint8 or float images -> (samples, 28 + delay, 28) float32 rows in [0, 1].
 
-    `delay` blank rows follow the image, for the memory task of the why-LSTM page.
+    `delay` filler rows follow the image, for the memory task of the why-LSTM
+    page. With `noise` 0 they are blank; otherwise each filler pixel is drawn
+    uniformly from [0, noise] by a generator seeded with `seed`, so the same
+    call always returns the same rows.
     """
     images = np.asarray(images)
     rows = images.astype(np.float32)
     if images.dtype == np.uint8:
         rows /= 255.0
     if delay:
-        blank = np.zeros((rows.shape[0], delay, rows.shape[2]), dtype=np.float32)
-        rows = np.concatenate([rows, blank], axis=1)
+        shape = (rows.shape[0], delay, rows.shape[2])
+        if noise:
+            filler = np.random.default_rng(seed).uniform(0.0, noise, size=shape).astype(np.float32)
+        else:
+            filler = np.zeros(shape, dtype=np.float32)
+        rows = np.concatenate([rows, filler], axis=1)
     return rows
+
+
+def digit_sequences(images: np.ndarray, config, seed: int = 0) -> np.ndarray:
+    """`images_to_sequences` with the delay and filler noise of a digits configuration.
+
+    The app feeds every drawing the same filler rows (seed 0); training and
+    test sets draw theirs from other seeds (see `lstm_demo.train`).
+    """
+    return images_to_sequences(images, config.delay, config.delay_noise, seed)
 
 
 def ink_from_rgba(image: np.ndarray, background: str = "auto") -> np.ndarray:

@@ -15,7 +15,7 @@ import numpy as np
 from lstm_demo import artifacts, text
 from lstm_demo.config import CONFIGS, DigitsConfig, ReviewsConfig
 from lstm_demo.inspector import Inspector, NetworkWeights, Trace, load_weights
-from lstm_demo.preprocess import images_to_sequences
+from lstm_demo.preprocess import digit_sequences
 
 
 @dataclass(frozen=True)
@@ -118,8 +118,8 @@ def from_keras_model(model, config, card: dict, label: str, vocabulary=None) -> 
 
 
 def digit_input(pixels: np.ndarray, config: DigitsConfig) -> np.ndarray:
-    """(28, 28) image in [0, 1] -> (28 + delay, 28) rows for the model."""
-    return images_to_sequences(np.asarray(pixels, dtype=np.float32)[None], config.delay)[0]
+    """(28, 28) image in [0, 1] -> (28 + delay, 28) rows for the model, with the same filler rows every time."""
+    return digit_sequences(np.asarray(pixels, dtype=np.float32)[None], config)[0]
 
 
 def trace_digit(model: LoadedModel, pixels: np.ndarray) -> Trace:

@@ -24,7 +24,11 @@ import numpy as np
 
 from lstm_demo import artifacts, data, text
 from lstm_demo.config import DigitsConfig, ReviewsConfig, config_to_dict, get_config
-from lstm_demo.preprocess import images_to_sequences
+from lstm_demo.preprocess import digit_sequences
+
+# Seeds of the noise rows that follow the digits in the memory task (the app's inputs use seed 0).
+TRAIN_NOISE_SEED = 1
+TEST_NOISE_SEED = 2
 
 
 class TrainingCancelled(RuntimeError):
@@ -105,7 +109,7 @@ def prepare_digits(
     mnist = data.load_mnist(data_dir)
     train_rows = data.subsample(len(mnist["train"]), limit, config.seed)
     train_part, val_part = _split_validation(len(train_rows), config.validation_fraction, config.seed)
-    x = images_to_sequences(mnist["train"].x[train_rows], config.delay)
+    x = digit_sequences(mnist["train"].x[train_rows], config, TRAIN_NOISE_SEED)
     y = mnist["train"].y[train_rows]
     test_rows = data.subsample(len(mnist["test"]), test_limit, config.seed)
     return PreparedData(
@@ -113,7 +117,7 @@ def prepare_digits(
         y_train=y[train_part],
         x_val=x[val_part],
         y_val=y[val_part],
-        x_test=images_to_sequences(mnist["test"].x[test_rows], config.delay),
+        x_test=digit_sequences(mnist["test"].x[test_rows], config, TEST_NOISE_SEED),
         y_test=mnist["test"].y[test_rows],
     )
 

@@ -59,7 +59,7 @@ def _digits_code(config: DigitsConfig) -> list[str]:
     layer = f"keras.layers.{KERAS_LAYER_NAMES[config.cell]}"
     shape_comment = f"# ({config.timesteps} image rows"
     if config.delay:
-        shape_comment += f" + {config.delay} blank rows"
+        shape_comment += f" + {config.delay} {'noise' if config.delay_noise else 'blank'} rows"
     shape_comment += f", {config.features} pixels per row)"
     lines = [
         f'inputs = keras.Input(shape=({config.sequence_length}, {config.features}), name="rows")  {shape_comment}',

@@ -145,7 +145,10 @@ def test_shipped_model_predicts_its_delay():
     assert [example["label"] for example in examples] == list(range(10))
     sequence = tasks.digit_input(examples[0]["pixels"], loaded.config)
     assert sequence.shape == (58, 28)
-    assert not sequence[28:].any()
+    assert np.array_equal(sequence[:28], examples[0]["pixels"])
+    # The rows after the image are noise, the same for every call so that the page's answers are stable.
+    assert sequence[28:].std() > 0.1
+    assert np.array_equal(sequence, tasks.digit_input(examples[0]["pixels"], loaded.config))
     assert loaded.inspector.trace(sequence).step_probabilities.shape == (58, 10)
 
 
@@ -183,3 +186,36 @@ def test_initial_model_equals_training_start():
     assert len(initial) == len(starting_weights)
     for built, started in zip(initial, starting_weights):
         assert np.array_equal(built, started)
+
+
+@pytest.mark.parametrize("cell", ["lstm", "gru"])
+def test_chrono_biases_set_memory_spans(cell):
+    tiny = config.DIGITS_SEED.with_changes(name="tiny", cell=cell, units=(16, 8), timesteps=5, features=4, delay=45,
+                                           chrono_init=True)
+    model = memory.initial_model(tiny)
+    longest = tiny.sequence_length
+    for index, units in enumerate(tiny.units, start=1):
+        bias = np.asarray(model.get_layer(f"rnn_{index}").cell.bias)
+        if cell == "lstm":
+            keep, write = bias[units:2 * units], bias[:units]
+            assert np.array_equal(write, -keep)
+            assert not bias[2 * units:].any()
+        else:
+            keep = bias[0, :units]
+            assert not bias[0, units:].any()
+            assert not bias[1].any()
+        # log(u) for u uniform in [1, longest - 1]: spans from one step to the sequence's length
+        assert keep.min() >= 0.0
+        assert keep.max() <= np.log(longest - 1) + 1e-6
+        assert keep.std() > 0.1
+
+
+def test_chrono_biases_reach_the_inspector():
+    tiny = config.DIGITS_SEED.with_changes(name="tiny", cell="lstm", units=(8,), timesteps=5, features=4, delay=20,
+                                           chrono_init=True)
+    model = memory.initial_model(tiny)
+    loaded = tasks.from_keras_model(model, tiny, {}, "before training")
+    # With zero input, a unit's forget gate is sigmoid(its bias) at the first step.
+    trace = loaded.inspector.trace(np.zeros((tiny.sequence_length, tiny.features), np.float32))
+    forget_bias = np.asarray(model.get_layer("rnn_1").cell.bias)[8:16]
+    assert np.allclose(trace.layers[0]["f"][0], 1.0 / (1.0 + np.exp(-forget_bias)), atol=1e-6)

@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
-from lstm_demo.preprocess import canvas_to_digit, images_to_sequences
+from lstm_demo import config
+from lstm_demo.preprocess import canvas_to_digit, digit_sequences, images_to_sequences
 
 
 def draw(strokes, width=18, ink="white", background="black", transparent=False, size=280):
@@ -106,3 +107,28 @@ def test_sequences_with_delay():
     assert rows.dtype == np.float32
     assert rows[:, :28].max() == 1.0
     assert rows[:, 28:].max() == 0.0
+
+
+def test_sequences_with_noise_rows():
+    images = np.zeros((3, 28, 28), np.uint8)
+    rows = images_to_sequences(images, delay=40, noise=0.5, seed=7)
+    assert rows.shape == (3, 68, 28)
+    assert not rows[:, :28].any()
+    filler = rows[:, 28:]
+    assert filler.min() >= 0.0
+    assert filler.max() <= 0.5
+    assert 0.2 < filler.mean() < 0.3
+    # Each sample gets its own noise, and the same seed gives the same rows.
+    assert not np.array_equal(filler[0], filler[1])
+    assert np.array_equal(rows, images_to_sequences(images, delay=40, noise=0.5, seed=7))
+    assert not np.array_equal(rows, images_to_sequences(images, delay=40, noise=0.5, seed=8))
+
+
+def test_digit_sequences_follow_the_configuration():
+    memory_config = config.MEMORY_CONFIGS["digits"][config.memory_config_name("lstm", 30)]
+    image = np.zeros((1, 28, 28), np.float32)
+    rows = digit_sequences(image, memory_config)
+    assert rows.shape == (1, 58, 28)
+    assert rows[0, 28:].std() > 0.1
+    assert np.array_equal(rows, digit_sequences(image, memory_config))
+    assert digit_sequences(image, config.DIGITS_SEED).shape == (1, 28, 28)

@@ -5,8 +5,8 @@ import json
 import numpy as np
 import pytest
 
-from lstm_demo import artifacts, config, tasks, text
-from lstm_demo.preprocess import images_to_sequences
+from lstm_demo import artifacts, config, tasks, text, train
+from lstm_demo.preprocess import digit_sequences
 
 REQUIRED = {("digits", "seed"): 0.985, ("reviews", "seed"): 0.80, ("reviews", "masked"): 0.86}
 SHIPPED = [(task, name) for task, configs in config.CONFIGS.items() for name in configs
@@ -29,7 +29,7 @@ def test_pretrained_accuracy(task, name, request):
     loaded = tasks.load_files(files)
     if task == "digits":
         mnist = request.getfixturevalue("mnist")
-        x = images_to_sequences(mnist["test"].x, loaded.config.delay)
+        x = digit_sequences(mnist["test"].x, loaded.config, train.TEST_NOISE_SEED)
         y = mnist["test"].y
     else:
         imdb = request.getfixturevalue("imdb")
