@@ -7,8 +7,9 @@
    opens a digits example or types a review and waits for the prediction,
    `--rounds` times; the time from input to shown prediction, errors and the
    server's memory are recorded.
-2. One session retrains the digits model (1 epoch, 500 images) while 10 others
-   keep predicting; every session must finish without an error.
+2. One session retrains the digits model with the sidebar's defaults (1 epoch
+   on 5,000 images) while 10 others keep predicting; every session must
+   finish without an error.
 3. `--reruns` reruns of each page in one AppTest session, in this process:
    the memory growth and whether any Keras layers were created.
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -39,6 +40,7 @@ REVIEW_BOX = "textarea[aria-label^='Review (']"
 TOKEN_LINE = "div.token-line"  # reviews page: the tokens read
 PRESENTER_PREDICTION = "div.big-prediction.presenter"  # the larger one of presenter mode
 BIG_PREDICTION = "div.big-prediction"
+RETRAINED_MESSAGE = re.compile(r"^Retrained \d+ epochs? on \d+ samples")  # the sidebar's success message
 
 
 # ---------------------------------------------------------------- server
@@ -252,3 +254,11 @@ def wait_for_token_line(page, text: str, timeout_ms: int = APP_RUN_TIMEOUT_MS) -
         arg=[TOKEN_LINE, text],
         timeout=timeout_ms,
     )
+
+
+def first_gallery_digit() -> str:
+    """Id of the first digit in the shipped gallery, for opening the digits page with `?example=`."""
+    sys.path.insert(0, str(ROOT))
+    from lstm_demo import gallery
+
+    return gallery.load_gallery()["digits"][0]["id"]

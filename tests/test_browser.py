@@ -204,3 +204,27 @@ def test_why_lstm_page_renders(page, app_url, requests_made):
     assert page.get_by_text("Test accuracy against delay").count() >= 1
     assert page.get_by_text("How much each input step can still move the answer").count() >= 1
     assert external_requests(requests_made, app_url) == []
+
+
+# ---------------------------------------------------------------- retraining from the sidebar
+
+TRAINING_TIMEOUT_MS = 300_000  # importing TensorFlow and one short epoch on two busy cores
+
+
+def test_digits_retrain_from_sidebar(page, app_url):
+    open_digits(page, app_url, "?example=" + browser.first_gallery_digit())
+    before = browser.big_prediction_text(page)
+    browser.wait_until_idle(page)
+
+    sidebar = page.locator("[data-testid='stSidebar']")
+    sidebar.get_by_role("button", name="Retrain").click()
+    success = sidebar.get_by_text(browser.RETRAINED_MESSAGE)
+    success.wait_for(timeout=TRAINING_TIMEOUT_MS)
+    browser.wait_until_idle(page)
+
+    # The retrained model now serves the page, and the prediction is still shown.
+    assert page.get_by_text("Using retrained shifted (1 epoch").count() >= 1
+    assert browser.big_prediction_text(page) in [str(digit) for digit in range(10)]
+    assert before in [str(digit) for digit in range(10)]
+    assert sidebar.get_by_role("button", name="Back to the pretrained model").count() == 1
+    assert exception_texts(page) == []
