@@ -12,7 +12,7 @@ import time
 import numpy as np
 import streamlit as st
 
-from lstm_demo import artifacts, export, figures, inspector, tasks, text
+from lstm_demo import artifacts, export, figures, inspector, memory, tasks, text
 from lstm_demo.jobs import BusyError, TrainingJob
 from lstm_demo.preprocess import canvas_to_digit
 
@@ -319,9 +319,10 @@ def view_controls_ui(task: tasks.Task, model: tasks.LoadedModel, trace: inspecto
     for key, options in ((f"{task.name}_quantity", quantities), (f"{task.name}_layer", range(len(trace.layers)))):
         if key in st.session_state and st.session_state[key] not in options:
             del st.session_state[key]  # a value from the URL or another model that this model lacks
+    cell_title = memory.CELL_TITLES[model.inspector.cell]
     columns = st.columns(4)
     layer = columns[0].selectbox("Layer", range(len(trace.layers)), key=f"{task.name}_layer",
-                                 format_func=lambda index: f"{index + 1}: {trace.layer_names[index]}")
+                                 format_func=lambda index: f"{index + 1}: {trace.layer_names[index]} ({cell_title})")
     quantity = columns[1].selectbox("Quantity", quantities, key=f"{task.name}_quantity",
                                     format_func=lambda name: inspector.QUANTITY_NAMES[name])
     sort_label = columns[2].selectbox("Sort units by", list(SORT_CHOICES), key=f"{task.name}_sort")

@@ -27,11 +27,11 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 RESULTS = ROOT / "benchmarks" / "results" / "training_speed.json"
 
 VARIANTS = {
-    "NumPy arrays passed to fit": {},
+    "baseline: NumPy arrays passed to fit (what lstm_demo.train uses)": {},
     "steps_per_execution=16": {"steps_per_execution": 16},
     "unroll=True": {"unroll": True},
     "jit_compile=True (XLA)": {"jit_compile": True},
-    "tf.data pipeline with prefetch (what lstm_demo.train uses)": {"tf_data": True},
+    "tf.data pipeline with prefetch": {"tf_data": True},
     "1 inter-op thread, 2 intra-op threads": {"threads": (1, 2)},
     "1 inter-op thread, 1 intra-op thread": {"threads": (1, 1)},
     "mixed_bfloat16 dtype policy": {"policy": "mixed_bfloat16"},

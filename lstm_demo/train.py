@@ -212,19 +212,6 @@ def _shift_images(x: np.ndarray, shift: int, rng: np.random.Generator) -> np.nda
     return out
 
 
-def _shuffled_batches(x, y, batch_size, seed):
-    """Build a tf.data pipeline of batches, reshuffled every epoch, with the next batch prepared during a step.
-
-    One digits epoch on 10,000 images took 4.3-4.7 s this way and 5.1-5.2 s
-    with NumPy arrays passed to `fit` (benchmarks/training_speed.py, 2 cores).
-    """
-    import tensorflow as tf
-
-    dataset = tf.data.Dataset.from_tensor_slices((x, y))
-    dataset = dataset.shuffle(len(y), seed=seed, reshuffle_each_iteration=True)
-    return dataset.batch(batch_size).prefetch(tf.data.AUTOTUNE)
-
-
 def _augmented_batches(x, y, batch_size, shift, seed):
     """Build a Keras PyDataset of shuffled batches with random shifts, new ones every epoch."""
     import keras
@@ -325,13 +312,13 @@ def train(
     keep_best = _best_epoch_callback() if config.keep_best_epoch and validation else None
     if keep_best:
         callbacks.append(keep_best)
+    # NOTE: NumPy arrays, because a shuffled tf.data pipeline was no faster here: one full digits epoch took
+    # 25.6 s that way and 23.6 s like this (2 cores; benchmarks/training_speed.py compares more options).
+    inputs = {"x": prepared.x_train, "y": prepared.y_train, "batch_size": config.batch_size, "shuffle": True}
     if getattr(config, "shift_pixels", 0):
-        batches_source = _augmented_batches(prepared.x_train, prepared.y_train, config.batch_size, config.shift_pixels, config.seed)
-    else:
-        batches_source = _shuffled_batches(prepared.x_train, prepared.y_train, config.batch_size, config.seed)
+        inputs = {"x": _augmented_batches(prepared.x_train, prepared.y_train, config.batch_size, config.shift_pixels, config.seed)}
     history = model.fit(
-        batches_source,
-        shuffle=False,  # both sources shuffle their own batches every epoch
+        **inputs,
         epochs=epochs,
         validation_data=validation,
         verbose=0,

@@ -51,6 +51,18 @@ def test_page_renders_example():
     assert len(forget["data"]) == 2
 
 
+def test_default_example_and_best_cell():
+    app = open_why_lstm()
+    examples = memory.load_examples()
+    assert examples[app.selectbox(key="why_lstm_example").value]["label"] == 4
+    rows = memory.accuracy_table()
+    longest = max(row["delay"] for row in rows)
+    best = max((row for row in rows if row["delay"] == longest), key=lambda row: row["test_accuracy"])
+    sentences = [markdown.value for markdown in app.markdown if markdown.value.startswith(f"With {longest} noise rows")]
+    assert len(sentences) == 1
+    assert sentences[0].endswith(f"The best at this delay is the {memory.CELL_TITLES[best['cell']]}.")
+
+
 def test_accuracy_chart_equals_cards():
     app = open_why_lstm()
     figure = chart_titled(app, "Test accuracy against delay")
