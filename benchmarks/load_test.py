@@ -46,6 +46,10 @@ PREDICTION = re.compile(r"^probability \d")
 REVIEWS = ["a wonderful film", "dull and far too long", "not bad at all", "the acting was great but the plot was weak"]
 
 
+# How long one session waits for a page or a prediction. The 20 Chromium processes that play the
+# viewers run on the same 2 cores as the server, so under full load one step took up to 161 s (p95).
+WAIT_MS = 300_000
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -86,7 +90,7 @@ def session_worker(browser, base: str, index: int, rounds: int, timings: list, e
     """One viewer: alternately a digits example and a typed review, reading each prediction."""
     digits = gallery.load_gallery()["digits"]
     context = browser.new_context(viewport={"width": 1280, "height": 900})
-    context.set_default_timeout(180_000)  # 2 cores shared by the server and every browser
+    context.set_default_timeout(WAIT_MS)
     page = context.new_page()
     try:
         for round_number in range(rounds):
@@ -96,18 +100,18 @@ def session_worker(browser, base: str, index: int, rounds: int, timings: list, e
                 entry = digits[(index + round_number) % len(digits)]
                 started = time.perf_counter()
                 page.goto(f"{base}/?example={entry['id']}")
-                page.get_by_text(PREDICTION).first.wait_for(timeout=120_000)
+                page.get_by_text(PREDICTION).first.wait_for(timeout=WAIT_MS)
             else:
                 page.goto(f"{base}/reviews")
                 box = page.get_by_label(re.compile("^Review \\("))
-                box.wait_for(timeout=120_000)
-                page.get_by_text(PREDICTION).first.wait_for(timeout=120_000)
+                box.wait_for(timeout=WAIT_MS)
+                page.get_by_text(PREDICTION).first.wait_for(timeout=WAIT_MS)
                 box.fill(REVIEWS[(index + round_number) % len(REVIEWS)] + f" {round_number}")
                 started = time.perf_counter()
                 box.press("Control+Enter")
                 page.wait_for_timeout(300)  # let the rerun start before waiting for it to finish
-                page.locator("[data-testid='stStatusWidget']").wait_for(state="detached", timeout=120_000)
-                page.get_by_text(PREDICTION).first.wait_for(timeout=120_000)
+                page.locator("[data-testid='stStatusWidget']").wait_for(state="detached", timeout=WAIT_MS)
+                page.get_by_text(PREDICTION).first.wait_for(timeout=WAIT_MS)
             timings.append(time.perf_counter() - started)
             exception = shown_exception(page)
             if exception:
@@ -171,10 +175,10 @@ def retrain_while_predicting(base: str, viewers: int, rounds: int) -> dict:
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS)
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
-            page.set_default_timeout(180_000)
+            page.set_default_timeout(WAIT_MS)
             try:
                 page.goto(f"{base}/?example={gallery.load_gallery()['digits'][0]['id']}")
-                page.get_by_text(PREDICTION).first.wait_for(timeout=120_000)
+                page.get_by_text(PREDICTION).first.wait_for(timeout=WAIT_MS)
                 page.get_by_role("button", name="Retrain").click()
                 started = time.perf_counter()
                 page.get_by_text(re.compile(r"^Retrained \d+ epoch")).wait_for(timeout=600_000)
