@@ -47,7 +47,7 @@ REVIEWS = ["a wonderful film", "dull and far too long", "not bad at all", "the a
 
 
 # How long one session waits for a page or a prediction. The 20 Chromium processes that play the
-# viewers run on the same 2 cores as the server, so under full load one step took up to 161 s (p95).
+# viewers run on the same 2 cores as the server: the p95 of one step was 161 s in one run, 220 s in another.
 WAIT_MS = 300_000
 
 def free_port() -> int:

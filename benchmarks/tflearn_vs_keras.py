@@ -128,6 +128,15 @@ def measure(run) -> dict:
     return row
 
 
+def measure_both(script: str, arguments: list[str], log_path: Path, configuration, args) -> list[dict]:
+    """Rows for one run of the TFLearn `script` and one of the Keras `configuration`, in that order."""
+    task = configuration.task
+    return [
+        measure(lambda: tflearn_row(task, run_tflearn_script(script, arguments, log_path), configuration.batch_size)),
+        measure(lambda: run_keras(configuration, args.data_dir, args.limit, args.test_limit)),
+    ]
+
+
 def subset_arguments(limit: int | None, test_limit: int | None) -> list[str]:
     arguments = []
     if limit is not None:
@@ -283,32 +292,14 @@ def main(argv: list[str] | None = None) -> int:
             digits_arguments = ["--epochs", "1", "--data-dir", str(data_dir), *subset]
             # Alternating the two sides spreads the machine's changes of speed over both of them.
             for _ in range(args.repeats):
-                results.append(
-                    measure(
-                        lambda: tflearn_row(
-                            "digits",
-                            run_tflearn_script("tflearn_digits.py", digits_arguments, work_dir / "digits.log"),
-                            batch_size=64,
-                        )
-                    )
-                )
-                results.append(measure(lambda: run_keras(config.DIGITS_SEED, args.data_dir, args.limit, args.test_limit)))
+                results += measure_both("tflearn_digits.py", digits_arguments, work_dir / "digits.log", config.DIGITS_SEED, args)
 
             if not args.skip_reviews:
                 pickle_path = work_dir / "imdb.pkl"
                 print(f"writing {pickle_path}", file=sys.stderr, flush=True)
                 imdb_pickle.build_pickle(pickle_path, args.data_dir)
                 reviews_arguments = ["--epochs", "1", "--pickle", str(pickle_path), *subset]
-                results.append(
-                    measure(
-                        lambda: tflearn_row(
-                            "reviews",
-                            run_tflearn_script("tflearn_reviews.py", reviews_arguments, work_dir / "reviews.log"),
-                            batch_size=32,
-                        )
-                    )
-                )
-                results.append(measure(lambda: run_keras(config.REVIEWS_SEED, args.data_dir, args.limit, args.test_limit)))
+                results += measure_both("tflearn_reviews.py", reviews_arguments, work_dir / "reviews.log", config.REVIEWS_SEED, args)
     except data.DataError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
