@@ -155,9 +155,9 @@ def accuracy_ui(rows: list[dict]) -> None:
     st.caption(f"Accuracy on the MNIST test set, from the model cards in pretrained/ ({settings}). "
                "Chance level is about 10 %. Each model was trained briefly; longer training could change these numbers.")
     longest = max(row["delay"] for row in rows)
-    at_longest = ", ".join(f"{memory.CELL_TITLES[row['cell']]} {row['test_accuracy']:.0%}"
-                           for row in rows if row["delay"] == longest)
-    best = max((row for row in rows if row["delay"] == longest), key=lambda row: row["test_accuracy"])
+    longest_rows = [row for row in rows if row["delay"] == longest]
+    at_longest = ", ".join(f"{memory.CELL_TITLES[row['cell']]} {row['test_accuracy']:.0%}" for row in longest_rows)
+    best = max(longest_rows, key=lambda row: row["test_accuracy"])
     st.markdown(f"With {longest} noise rows after the image: {at_longest}. "
                 f"The best at this delay is the {memory.CELL_TITLES[best['cell']]}.")
     with st.expander("Table and training commands"):

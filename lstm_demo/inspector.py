@@ -247,9 +247,9 @@ def _run_lstm(weights: RecurrentWeights, inputs: np.ndarray, mask: np.ndarray | 
 
     With one input, each step's products are tiny and the time goes into the
     overhead of NumPy calls rather than arithmetic. So the gates are reordered
-    to put the three sigmoid gates side by side (one call for all three), every
-    result is written in place into the step-major arrays that are returned,
-    and no temporary arrays are allocated inside the loop.
+    to put the three sigmoid gates side by side, which takes one call for all
+    three. Every result is written in place into the step-major arrays that are
+    returned, and the loop allocates no temporary arrays.
     """
     batch, timesteps, _ = inputs.shape
     units = weights.units
@@ -266,7 +266,7 @@ def _run_lstm(weights: RecurrentWeights, inputs: np.ndarray, mask: np.ndarray | 
     c_previous = np.zeros((batch, units), dtype=np.float32)
     with np.errstate(over="ignore"):  # see `_sigmoid`
         for t in range(timesteps):
-            z = gates[t]  # holds the input projection; becomes the activated gates i, f, o, g
+            z = gates[t]  # the input projection, replaced in place by the activated gates i, f, o, g
             np.matmul(h_previous, recurrent_kernel, out=recurrent)
             z += recurrent
             sigmoid_part = z[:, : 3 * units]

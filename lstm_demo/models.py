@@ -54,10 +54,10 @@ def build_digits_model(config: DigitsConfig) -> keras.Model:
 
 
 def chrono_biases(cell: str, units: int, longest: int, rng: np.random.Generator) -> np.ndarray:
-    """Gate biases that make a fresh LSTM or GRU layer keep its state for up to `longest` steps.
+    """Draw gate biases that make a fresh LSTM or GRU layer keep its state for up to `longest` steps.
 
-    This is the "chrono" initialisation of Tallec and Ollivier (2018, "Can
-    recurrent neural networks warp time?"). A unit whose keep gate (the LSTM's
+    This is the "chrono" initialisation of Tallec and Ollivier, "Can recurrent
+    neural networks warp time?" (ICLR 2018). A unit whose keep gate (the LSTM's
     forget gate f, the GRU's update gate z) sits at sigmoid(b) keeps a share
     of its state that decays over about 1 / (1 - sigmoid(b)) steps, so biases
     b = log(u) with u uniform in [1, longest - 1] spread the units' memory

@@ -312,8 +312,8 @@ def train(
     keep_best = _best_epoch_callback() if config.keep_best_epoch and validation else None
     if keep_best:
         callbacks.append(keep_best)
-    # NOTE: NumPy arrays, because a shuffled tf.data pipeline was no faster here: one full digits epoch took
-    # 25.6 s that way and 23.6 s like this (2 cores; benchmarks/training_speed.py compares more options).
+    # NOTE: a shuffled tf.data pipeline was no faster than these NumPy arrays on 2 cores. One full digits epoch
+    # took 25.6 s with it and 23.6 s without, and benchmarks/training_speed.py compares more options.
     inputs = {"x": prepared.x_train, "y": prepared.y_train, "batch_size": config.batch_size, "shuffle": True}
     if getattr(config, "shift_pixels", 0):
         inputs = {"x": _augmented_batches(prepared.x_train, prepared.y_train, config.batch_size, config.shift_pixels, config.seed)}

@@ -146,7 +146,7 @@ def test_shipped_model_predicts_its_delay():
     sequence = tasks.digit_input(examples[0]["pixels"], loaded.config)
     assert sequence.shape == (58, 28)
     assert np.array_equal(sequence[:28], examples[0]["pixels"])
-    # The rows after the image are noise, the same for every call so that the page's answers are stable.
+    # The rows after the image are noise, the same for every call, so the page's predictions do not change.
     assert sequence[28:].std() > 0.1
     assert np.array_equal(sequence, tasks.digit_input(examples[0]["pixels"], loaded.config))
     assert loaded.inspector.trace(sequence).step_probabilities.shape == (58, 10)
