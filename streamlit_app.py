@@ -5,22 +5,30 @@ models, inspection and figures live in the lstm_demo package.
 Run with: streamlit run streamlit_app.py
 """
 
+from pathlib import Path
+
 import pandas  # noqa: F401
 import streamlit as st
 
-# NOTE: Streamlit imports pandas lazily inside elements (the why-LSTM page's tables among them). When
+from app_pages.common import PREDICTION_STYLE
+
+# NOTE: Streamlit imports pandas lazily inside elements (the canvas and the why-LSTM tables among them). When
 # twenty sessions opened a cold server at once, one failed with "partially initialized module 'pandas'"
 # (benchmarks/load_test.py). Importing it first thing narrows that window; opening a page once before
 # the audience arrives, as the README's pre-warm step advises, closes it.
 
 # A page icon of its own keeps Streamlit from using the page's Material icon as the favicon,
-# which it fetches from fonts.gstatic.com (Streamlit 1.67): the app must work offline.
-st.set_page_config(page_title="lstm_demo: inside an LSTM", page_icon="🔁", layout="wide",
+# which it fetches from fonts.gstatic.com (Streamlit 1.67): the app must work offline. An image
+# rather than an emoji, because an emoji makes Streamlit load its emoji catalogue (about 0.1 s of
+# the cold start).
+st.set_page_config(page_title="lstm_demo: inside an LSTM", page_icon=Path(__file__).parent / "app_pages" / "icon.png",
+                   layout="wide",
                    initial_sidebar_state="collapsed" if st.query_params.get("presenter") == "1" else "auto")
 
 if "presenter" not in st.session_state:
     st.session_state["presenter"] = st.query_params.get("presenter") == "1"
 presenter = st.sidebar.toggle("Presenter mode", key="presenter", help="Larger fonts and charts, fewer panels, for a projector.")
+st.html(PREDICTION_STYLE)  # a style-only block takes no room on the page
 if presenter:
     st.query_params["presenter"] = "1"
     # Streamlit has no font-size setting per session, so presenter mode enlarges text with CSS.

@@ -26,6 +26,15 @@ SORT_CHOICES = {
     "most variable (std over steps)": "variable",
     "most changed by this input (total change)": "changed",
 }
+GATE_CHART_UNITS = 12  # grouped bars stay readable for about this many units
+PREDICTION_KEY = "big_prediction"  # its container gets the CSS class st-key-big_prediction
+PREDICTION_STYLE = (
+    "<style>"
+    f"div.st-key-{PREDICTION_KEY} h1 {{font-size: 4rem; font-weight: 700; line-height: 1.1; white-space: nowrap;}}"
+    f"div.st-key-{PREDICTION_KEY}_presenter h1 {{font-size: 5.5rem; font-weight: 700; line-height: 1.1;"
+    " white-space: nowrap;}"
+    "</style>"
+)
 
 
 # ---------------------------------------------------------------- models
@@ -370,7 +379,8 @@ def internals_ui(
     with left:
         gate_names = tuple(name for name in model.inspector.quantities if name not in ("h", "c"))
         if gate_names:
-            chart(figures.gates_at_step(layer, step, order[:12], gate_names), key=f"{task.name}_gates")
+            # The first of the units the heatmap shows, in its order.
+            chart(figures.gates_at_step(layer, step, order[:GATE_CHART_UNITS], gate_names), key=f"{task.name}_gates")
         chart(figures.probability_bar(task.class_names, trace.step_probabilities[step - 1],
                                       title=f"Probabilities after step {step}"), key=f"{task.name}_step_bar")
     with right:
@@ -420,14 +430,17 @@ def replay_ui(task: tasks.Task, model: tasks.LoadedModel, labels: list[str]) -> 
 
 
 def big_prediction(label: str, probability: float) -> None:
-    size, mode = ("5.5rem", " presenter") if presenter_mode() else ("4rem", "")
-    # Only class names from the task registry reach this HTML, never user text.
-    st.markdown(
-        f"<div class='big-prediction{mode}' style='font-size:{size};font-weight:700;line-height:1.1;white-space:nowrap'>"
-        f"{label}</div>"
-        f"<div style='font-size:1.1rem'>probability {probability:.1%}</div>",
-        unsafe_allow_html=True,
-    )
+    """The predicted class in large type, and its probability.
+
+    Plain Markdown sized by `PREDICTION_STYLE`, which the app adds once per
+    run. HTML in the Markdown makes the browser load one more script before
+    it shows the element. On a cold start that script came after Plotly's,
+    so the prediction showed about 1 s later.
+    """
+    key = f"{PREDICTION_KEY}_presenter" if presenter_mode() else PREDICTION_KEY
+    with st.container(key=key):
+        # Class names come from the task registry, never from user text.
+        st.markdown(f"# {label}\n\nprobability {probability:.1%}", anchors=False)
 
 
 def network_code_ui(task: tasks.Task, model: tasks.LoadedModel) -> None:

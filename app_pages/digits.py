@@ -64,6 +64,10 @@ def main() -> None:
 
     model_input = tasks.digit_input(pixels, model.config)
     trace = model.inspector.trace(model_input)
+    predicted = trace.predicted
+    with result_column:
+        # The answer goes out before any chart: on a cold start, the browser loads Plotly for the first chart.
+        common.big_prediction(TASK.class_names[predicted], float(trace.probabilities[predicted]))
     step = common.step_slider_ui(TASK, trace.length)
     importance = None
     if not common.presenter_mode():
@@ -74,8 +78,6 @@ def main() -> None:
         if importance is not None:
             st.caption("Bars: how much the predicted probability drops when that row is blanked (occlusion).")
     with result_column:
-        predicted = trace.predicted
-        common.big_prediction(TASK.class_names[predicted], float(trace.probabilities[predicted]))
         common.chart(figures.probability_bar(TASK.class_names, trace.probabilities, large=common.presenter_mode()),
                      key="digits_probabilities")
 

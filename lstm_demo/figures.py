@@ -235,7 +235,7 @@ def gates_at_step(layer: dict[str, np.ndarray], step: int, units: np.ndarray, ga
                            "name": QUANTITY_NAMES[name],
                            "hovertemplate": f"{QUANTITY_NAMES[name]}<br>%{{x}}: %{{y:.3f}}<extra></extra>"})
     layout = {"barmode": "group", "xaxis": _axis("unit"), "yaxis": _axis("value")}
-    return _figure(traces, layout, f"Gates at step {step}", 320)
+    return _figure(traces, layout, f"Gates at step {step}: the first {len(units)} units in the chosen order", 320)
 
 
 def word_strip(tokens: list[str], values: np.ndarray, title: str, value_name: str, oov: np.ndarray | None = None,

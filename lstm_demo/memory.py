@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import collections
 import json
+import logging
 import sys
 import threading
 from dataclasses import dataclass
@@ -132,6 +133,19 @@ _MAX_GRADIENT_FUNCTIONS = 24  # the 15 shipped networks, and a few retrained one
 _GRADIENT_FUNCTIONS_LOCK = threading.Lock()  # the app calls from one thread per session
 
 
+class _SkipRetracingWarnings(logging.Filter):
+    """Drop TensorFlow's warning that several tf.function objects traced in a row.
+
+    Each network gets its own compiled function, traced once and then kept in
+    `_GRADIENT_FUNCTIONS`. TensorFlow counts those first traces together and
+    warned about retracing on every change of delay on the Why LSTM page,
+    although nothing traces twice.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "triggered tf.function retracing" not in record.getMessage()
+
+
 def _gradient_function(model):
     """Compile (once per model) a TensorFlow graph returning the input gradient and the probabilities.
 
@@ -140,6 +154,9 @@ def _gradient_function(model):
     """
     import tensorflow as tf
 
+    logger = tf.get_logger()
+    if not any(isinstance(existing, _SkipRetracingWarnings) for existing in logger.filters):
+        logger.addFilter(_SkipRetracingWarnings())
     with _GRADIENT_FUNCTIONS_LOCK:
         function = _GRADIENT_FUNCTIONS.get(id(model))
         if function is not None:

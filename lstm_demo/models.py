@@ -8,6 +8,7 @@ retrain.
 
 from __future__ import annotations
 
+import gc
 import os
 
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
@@ -17,6 +18,13 @@ import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
 from lstm_demo.config import DigitsConfig, ReviewsConfig  # noqa: E402
+
+# NOTE: TensorFlow and Keras add about 160,000 long-lived Python objects, and a full garbage collection
+# walks every tracked object. In the app process, full collections then ran on most page reruns and took
+# about 160 ms each, so a warm rerun went from about 60 ms to 220 ms once a retraining had imported
+# TensorFlow (benchmarks/app_speed.py). gc.freeze moves the objects alive now into a generation that the
+# collector skips. Reference counting still frees them as usual; only cycles among them are never collected.
+gc.freeze()
 
 RECURRENT_LAYERS = {
     "lstm": keras.layers.LSTM,

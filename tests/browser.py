@@ -38,8 +38,9 @@ INFO = "[data-testid='stAlertContentInfo']"
 PLOTLY_CHART = "[data-testid='stPlotlyChart']"
 REVIEW_BOX = "textarea[aria-label^='Review (']"
 TOKEN_LINE = "div.token-line"  # reviews page: the tokens read
-PRESENTER_PREDICTION = "div.big-prediction.presenter"  # the larger one of presenter mode
-BIG_PREDICTION = "div.big-prediction"
+# The heading that app_pages.common.big_prediction writes, in a container whose key becomes a class.
+PRESENTER_PREDICTION = "div.st-key-big_prediction_presenter h1"  # the larger one of presenter mode
+BIG_PREDICTION = "div[class*='st-key-big_prediction'] h1"
 RETRAINED_MESSAGE = re.compile(r"^Retrained \d+ epochs? on \d+ samples")  # the sidebar's success message
 
 

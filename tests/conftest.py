@@ -41,3 +41,26 @@ def imdb(data_dir):
     from lstm_demo import data
 
     return data.load_imdb(data_dir)
+
+
+def big_prediction(app) -> tuple[str, bool] | None:
+    """The label an AppTest run shows as its big prediction and whether it is presenter-sized, or None.
+
+    `app_pages.common.big_prediction` writes a Markdown heading into a
+    container keyed "big_prediction" ("big_prediction_presenter" in presenter mode).
+    """
+    from streamlit.testing.v1.element_tree import Block
+
+    def blocks(node):
+        for child in getattr(node, "children", {}).values():
+            if isinstance(child, Block):
+                yield child
+                yield from blocks(child)
+
+    for block in blocks(app.main):
+        key = getattr(block.proto, "id", "").rsplit("-", 1)[-1]
+        if key in ("big_prediction", "big_prediction_presenter"):
+            heading = block.markdown[0].value
+            assert heading.startswith("# ") and "\n\nprobability " in heading, heading
+            return heading[2:].split("\n", 1)[0], key.endswith("_presenter")
+    return None

@@ -92,6 +92,24 @@ def test_gradient_of_chosen_class(float64_keras):
     assert np.allclose(total, 0.0, atol=1e-12)  # the probabilities always sum to 1
 
 
+def test_gradients_of_many_networks_log_no_retracing(caplog):
+    # The Why LSTM page compiles one gradient function per network; TensorFlow warned about retracing
+    # after five of them, although each traces only once.
+    import tensorflow as tf
+
+    from lstm_demo import models
+
+    tensorflow_logger = tf.get_logger()
+    tensorflow_logger.addHandler(caplog.handler)
+    try:
+        for index in range(7):
+            tiny = config.DIGITS_SEED.with_changes(name=f"tiny{index}", units=(4,), timesteps=3 + index, features=2)
+            memory.input_gradient(models.build_digits_model(tiny), np.ones((3 + index, 2), dtype=np.float32))
+    finally:
+        tensorflow_logger.removeHandler(caplog.handler)
+    assert not [record for record in caplog.records if "retracing" in record.getMessage()]
+
+
 def test_forget_gate_means(float64_keras):
     from lstm_demo import inspector, models
 

@@ -5,6 +5,7 @@ import json
 import numpy as np
 import pytest
 
+from conftest import ROOT
 from lstm_demo import artifacts, config, jobs, tasks, train
 
 SMALL_DIGITS = config.DIGITS_SEED.with_changes(name="small", units=(32, 32))
@@ -124,3 +125,20 @@ def test_cli_writes_card(data_dir, tmp_path):
 def test_cli_missing_data_message(tmp_path, capsys):
     assert train.main(["digits", "--epochs", "1", "--data-dir", str(tmp_path)]) == 2
     assert "no MNIST files" in capsys.readouterr().err
+
+
+def test_tensorflow_objects_out_of_the_collectors_reach():
+    # Full garbage collections that walked TensorFlow's objects made each app rerun about 160 ms slower
+    # after a retraining. So lstm_demo.models freezes the objects when it is imported.
+    import subprocess
+    import sys
+
+    script = (
+        "import gc, lstm_demo.models; "
+        "print(gc.get_freeze_count(), len(gc.get_objects()))"
+    )
+    completed = subprocess.run([sys.executable, "-c", script], cwd=ROOT,
+                               capture_output=True, text=True, timeout=300)
+    assert completed.returncode == 0, completed.stderr[-2000:]
+    frozen, tracked = (int(value) for value in completed.stdout.split()[-2:])
+    assert frozen > tracked, (frozen, tracked)
