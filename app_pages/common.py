@@ -341,10 +341,17 @@ def view_controls_ui(task: tasks.Task, model: tasks.LoadedModel, trace: inspecto
 
 
 def step_slider_ui(task: tasks.Task, length: int) -> int:
+    """Draw the slider of the step to highlight. A new input of another length starts at its last step."""
     key = f"{task.name}_step"
+    from_url = st.session_state.pop(f"{key}_from_url", False)  # a bookmarked step is kept once
     if length <= 1:
         return 1
-    if key not in st.session_state or not 1 <= st.session_state[key] <= length:
+    length_key = f"{key}_length"
+    new_length = st.session_state.get(length_key) != length
+    st.session_state[length_key] = length
+    current = st.session_state.get(key)
+    # Streamlit treats a slider with another range as a new widget, which would start at its minimum.
+    if current is None or not 1 <= current <= length or (new_length and not from_url):
         st.session_state[key] = length
     return st.slider(f"Step (highlights the {task.step_name} being read everywhere)", 1, length, key=key)
 
@@ -365,7 +372,8 @@ def internals_ui(
     layer = trace.layers[controls["layer"]]
     values = layer[controls["quantity"]][:length]  # (steps read, units)
     order = unit_order(values, controls["sort"], controls["count"])
-    title = f"{inspector.QUANTITY_NAMES[controls['quantity']]} of layer {controls['layer'] + 1}, {len(order)} units"
+    title = (f"{inspector.QUANTITY_NAMES[controls['quantity']]} of layer {controls['layer'] + 1}, "
+             f"{len(order)} of {values.shape[1]} units")
     image = None if input_image is None else input_image[:length]
     words = None if tokens is None else tokens[:length]
     chart(figures.state_heatmap(values, labels, title, order, step, controls["quantity"], image, large=presenter_mode(),
@@ -473,6 +481,8 @@ def restore_view_from_url(task: tasks.Task) -> None:
         try:
             if name in params:
                 st.session_state[f"{task.name}_{name}"] = int(params[name]) - (1 if name == "layer" else 0)
+                if name == "step":
+                    st.session_state[f"{task.name}_step_from_url"] = True  # see `step_slider_ui`
         except ValueError:
             pass  # a hand-edited URL with a bad number keeps the default view
     if params.get("quantity") in inspector.QUANTITY_NAMES:

@@ -17,12 +17,34 @@ def pick_example(entry: dict) -> None:
     st.session_state["digits_example"] = entry["id"]
 
 
+def clear_example() -> None:
+    st.session_state.pop("digits_loaded_pixels", None)
+    st.session_state.pop("digits_example", None)
+    st.query_params.pop("example", None)
+
+
 def example_from_url(entries: list[dict]) -> None:
+    """Load the gallery example a bookmarked URL names, once per session, so that clearing it sticks."""
+    if st.session_state.get("digits_url_example_read"):
+        return
+    st.session_state["digits_url_example_read"] = True
     wanted = st.query_params.get("example")
-    if wanted and "digits_example" not in st.session_state:
-        for entry in entries:
-            if entry["id"] == wanted:
-                pick_example(entry)
+    if not wanted:
+        return
+    for entry in entries:
+        if entry["id"] == wanted:
+            pick_example(entry)
+            return
+    st.query_params.pop("example", None)
+    st.warning(f"The URL names gallery example {wanted!r}, which does not exist. Pick one from the gallery.")
+
+
+def drawing_changed(pixels: np.ndarray | None) -> bool:
+    """Return whether the canvas shows another drawing than at the previous run."""
+    fingerprint = None if pixels is None else hash(pixels.tobytes())
+    changed = st.session_state.get("digits_canvas_fingerprint") != fingerprint
+    st.session_state["digits_canvas_fingerprint"] = fingerprint
+    return changed
 
 
 def main() -> None:
@@ -39,20 +61,19 @@ def main() -> None:
     with draw_column:
         st.subheader("Draw a digit")
         pixels, hint = common.digit_from_canvas_ui("canvas")
-        if pixels is not None:
-            st.session_state.pop("digits_example", None)
-    if pixels is None:
-        pixels = st.session_state.get("digits_loaded_pixels")
-        if pixels is not None:
-            hint = None
-            with draw_column:
-                example = st.session_state.get("digits_example")
-                st.caption(f"Showing gallery example {example}; draw on the canvas to replace it." if example
-                           else "Showing a loaded image; draw on the canvas to replace it.")
-                if st.button("Clear the example", key="digits_clear_example"):
-                    st.session_state.pop("digits_loaded_pixels", None)
-                    st.session_state.pop("digits_example", None)
-                    st.rerun()
+    if drawing_changed(pixels) and pixels is not None:
+        clear_example()  # a new stroke replaces the example
+    loaded = st.session_state.get("digits_loaded_pixels")
+    if loaded is not None:
+        # An example picked after the last stroke is shown, until the next stroke.
+        pixels, hint = loaded, None
+        with draw_column:
+            example = st.session_state.get("digits_example")
+            st.caption(f"Showing gallery example {example}; draw on the canvas to replace it." if example
+                       else "Showing a loaded image; draw on the canvas to replace it.")
+            if st.button("Clear the example", key="digits_clear_example"):
+                clear_example()
+                st.rerun()
     if model is None:
         common.training_sidebar_ui(TASK, None, None)
         return
@@ -66,7 +87,7 @@ def main() -> None:
     trace = model.inspector.trace(model_input)
     predicted = trace.predicted
     with result_column:
-        # The answer goes out before any chart: on a cold start, the browser loads Plotly for the first chart.
+        # The prediction goes out before any chart, because on a cold start the browser loads Plotly first.
         common.big_prediction(TASK.class_names[predicted], float(trace.probabilities[predicted]))
     step = common.step_slider_ui(TASK, trace.length)
     importance = None

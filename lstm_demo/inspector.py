@@ -42,6 +42,7 @@ QUANTITY_NAMES = {
     "r": "reset gate r",
 }
 _CELL_OF_CLASS = {"LSTM": "lstm", "GRU": "gru", "SimpleRNN": "simple_rnn"}
+PREDICT_CHUNK = 64  # inputs per pass in `Inspector.predict_batch`
 
 _blas_limited = False
 
@@ -228,16 +229,19 @@ def _softmax(logits: np.ndarray) -> np.ndarray:
     return exponentials / exponentials.sum(axis=-1, keepdims=True)
 
 
-def run_layer(weights: RecurrentWeights, inputs: np.ndarray, mask: np.ndarray | None = None) -> dict[str, np.ndarray]:
+def run_layer(
+    weights: RecurrentWeights, inputs: np.ndarray, mask: np.ndarray | None = None, internals: bool = True
+) -> dict[str, np.ndarray]:
     """Run one recurrent layer over (batch, timesteps, features) inputs.
 
     Returns each quantity as (batch, timesteps, units). Where `mask` (batch,
     timesteps) is False the state is carried over unchanged, as Keras does for
-    masked steps. The gates of those steps are still reported.
+    masked steps. The gates of those steps are still reported. With
+    `internals` False, an LSTM layer returns only h.
     """
     if weights.cell == "lstm":
         kernel, _, bias = weights.lstm_prepared
-        return _run_lstm(weights, np.swapaxes(inputs @ kernel + bias, 0, 1), mask)
+        return _run_lstm(weights, np.swapaxes(inputs @ kernel + bias, 0, 1), mask, internals)
     batch, timesteps, _ = inputs.shape
     units = weights.units
     cell = weights.cell
@@ -267,7 +271,9 @@ def run_layer(weights: RecurrentWeights, inputs: np.ndarray, mask: np.ndarray | 
     return record
 
 
-def _run_lstm(weights: RecurrentWeights, projected: np.ndarray, mask: np.ndarray | None) -> dict[str, np.ndarray]:
+def _run_lstm(
+    weights: RecurrentWeights, projected: np.ndarray, mask: np.ndarray | None, internals: bool = True
+) -> dict[str, np.ndarray]:
     """The LSTM case of `run_layer`, written for speed on single inputs.
 
     `projected` is the input part of the gates, step-major: (timesteps, batch,
@@ -330,6 +336,8 @@ def _run_lstm(weights: RecurrentWeights, projected: np.ndarray, mask: np.ndarray
     def batch_major(values: np.ndarray) -> np.ndarray:
         return np.ascontiguousarray(np.swapaxes(values, 0, 1))
 
+    if not internals:
+        return {"h": batch_major(hidden)}
     return {
         "h": batch_major(hidden),
         "c": batch_major(cells),
@@ -380,11 +388,12 @@ class Inspector:
     def quantities(self) -> tuple[str, ...]:
         return QUANTITIES[self.cell]
 
-    def run_batch(self, x: np.ndarray) -> tuple[list[dict[str, np.ndarray]], np.ndarray]:
+    def run_batch(self, x: np.ndarray, internals: bool = True) -> tuple[list[dict[str, np.ndarray]], np.ndarray]:
         """Internals per layer, each (batch, timesteps, units), and (batch, timesteps, classes) probabilities.
 
         `x` is (batch, timesteps, features) rows, or (batch, timesteps) word ids
-        for a network that starts with an embedding.
+        for a network that starts with an embedding. With `internals` False,
+        LSTM layers record only h.
         """
         weights = self.weights
         layers = weights.layers
@@ -396,13 +405,13 @@ class Inspector:
             ids = np.asarray(x, dtype=np.int64)
             mask = ids != 0 if weights.mask_padding else None
             if weights.word_gates is not None:
-                records.append(_run_lstm(layers[0], weights.word_gates[ids.T], mask))  # step-major lookup
+                records.append(_run_lstm(layers[0], weights.word_gates[ids.T], mask, internals))  # step-major lookup
                 hidden = records[0]["h"]
                 layers = layers[1:]
             else:
                 hidden = weights.embedding[ids]  # (batch, timesteps, embedding_dim)
         for layer in layers:
-            record = run_layer(layer, hidden, mask)
+            record = run_layer(layer, hidden, mask, internals)
             records.append(record)
             hidden = record["h"]
         step_probabilities = _softmax(hidden @ weights.output_kernel + weights.output_bias)
@@ -417,15 +426,23 @@ class Inspector:
             return np.where(nonzero.any(axis=1), x.shape[1] - np.argmax(nonzero[:, ::-1], axis=1), 1)
         return np.full(x.shape[0], x.shape[1])
 
-    def predict_batch(self, x: np.ndarray) -> np.ndarray:
-        """(batch, classes) final probabilities, as `model.predict` would return them."""
+    def predict_batch(self, x: np.ndarray, chunk: int = PREDICT_CHUNK) -> np.ndarray:
+        """(batch, classes) final probabilities, as `model.predict` would return them.
+
+        Runs `chunk` inputs at a time and keeps no gates, so memory stays
+        bounded: 500 reviews of 500 words would otherwise take 512 MB of gates.
+        """
         x = np.asarray(x)
-        lengths = self.lengths(x)
-        if self.weights.mask_padding:
-            # Masked padding never changes the state, so steps after the longest input can be skipped.
-            x = x[:, : int(lengths.max())]
-        _, step_probabilities = self.run_batch(x)
-        return step_probabilities[np.arange(len(lengths)), lengths - 1]
+        results = []
+        for start in range(0, len(x), chunk):
+            part = x[start : start + chunk]
+            lengths = self.lengths(part)
+            if self.weights.mask_padding:
+                # Masked padding never changes the state, so steps after the longest input can be skipped.
+                part = part[:, : int(lengths.max())]
+            _, step_probabilities = self.run_batch(part, internals=False)
+            results.append(step_probabilities[np.arange(len(lengths)), lengths - 1])
+        return np.concatenate(results) if results else np.zeros((0, self.weights.output_bias.shape[0]), np.float32)
 
     def trace(self, x: np.ndarray) -> Trace:
         """Compute all internals of one input: (timesteps, features) rows or (maxlen,) ids."""

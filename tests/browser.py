@@ -257,9 +257,14 @@ def wait_for_token_line(page, text: str, timeout_ms: int = APP_RUN_TIMEOUT_MS) -
     )
 
 
-def first_gallery_digit() -> str:
-    """Id of the first digit in the shipped gallery, for opening the digits page with `?example=`."""
+def first_gallery_entry() -> dict:
+    """The first digit in the shipped gallery: its id (for `?example=`), label and the prediction recorded for it."""
     sys.path.insert(0, str(ROOT))
     from lstm_demo import gallery
 
-    return gallery.load_gallery()["digits"][0]["id"]
+    return gallery.load_gallery()["digits"][0]
+
+
+def first_gallery_digit() -> str:
+    """Id of the first digit in the shipped gallery, for opening the digits page with `?example=`."""
+    return first_gallery_entry()["id"]

@@ -1,5 +1,6 @@
 """App logic through Streamlit's AppTest: both pages, bad input, retraining, no TensorFlow on the way."""
 
+import json
 import subprocess
 import sys
 import textwrap
@@ -51,6 +52,8 @@ def test_digits_prediction_and_heatmap():
     assert not app.exception
     assert big_prediction(app) == ("1", False)
     assert chart_count(app) >= 5
+    titles = [json.loads(chart.proto.spec)["layout"]["title"]["text"] for chart in app.get("plotly_chart")]
+    assert "hidden state h of layer 1, 64 of 128 units" in titles
     app.selectbox(key="digits_quantity").set_value("f").run()
     app.selectbox(key="digits_sort").set_value("most variable (std over steps)").run()
     app.slider(key="digits_step").set_value(10).run()
@@ -231,3 +234,16 @@ def test_one_session_trains_other_predicts(data_dir):
     trainer.run()
     assert job.state == "cancelled"
     assert "digits" not in trainer.session_state["session_models"]
+
+
+def test_long_review_importance_waits_for_switch():
+    app = open_page("app_pages/reviews.py")
+    assert app.toggle(key="reviews_occlusion").value is True
+    long_review = " ".join(["a good film with a weak ending"] * 30)  # 210 words, all read by the default model
+    app.text_area(key="reviews_text").input(long_review).run()
+    assert not app.exception
+    assert app.toggle(key="reviews_occlusion_long").value is False
+    assert "reviews_importance" not in [chart.key for chart in app.get("plotly_chart")]
+    app.toggle(key="reviews_occlusion_long").set_value(True).run()
+    assert not app.exception
+    assert "reviews_importance" in [chart.key for chart in app.get("plotly_chart")]

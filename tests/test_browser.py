@@ -106,6 +106,31 @@ def test_digits_clear_restores_hint(page, app_url):
     assert exception_texts(page) == []
 
 
+def test_digits_example_gives_way(page, app_url):
+    # A gallery example opened from a bookmark; the stroke drawn below reads as a 1.
+    entry = browser.first_gallery_entry()
+    expected = str(entry["predicted"])
+    assert expected != "1"
+    open_digits(page, app_url, "?example=" + entry["id"])
+    browser.wait_for_prediction(page, expected)
+    page.get_by_role("button", name="Clear the example").click()
+    visible_info(page, "Draw a digit on the canvas.").wait_for(timeout=browser.APP_RUN_TIMEOUT_MS)
+    browser.wait_until_idle(page)
+    assert "example=" not in page.url
+    assert page.locator(browser.BIG_PREDICTION).count() == 0
+
+    open_digits(page, app_url, "?example=" + entry["id"])
+    browser.wait_for_prediction(page, expected)
+    browser.draw_vertical_stroke(page)
+    browser.wait_for_prediction(page, "1")
+    browser.wait_until_idle(page)
+    browser.clear_canvas(page)
+    visible_info(page, "Draw a digit on the canvas.").wait_for(timeout=browser.APP_RUN_TIMEOUT_MS)
+    browser.wait_until_idle(page)
+    assert page.locator(browser.BIG_PREDICTION).count() == 0
+    assert exception_texts(page) == []
+
+
 # ---------------------------------------------------------------- reviews page
 
 

@@ -50,6 +50,30 @@ def test_view_change_updates_url():
 def test_bad_url_values_ignored():
     app = run_app({"layer": "nine", "quantity": "<script>", "step": "-4", "example": "nope"})
     assert [info.value for info in app.info] == ["Draw a digit on the canvas."]
+    assert ["'nope', which does not exist" in warning.value for warning in app.warning] == [True]
+    assert "example" not in app.query_params
+
+
+def test_clear_example_from_url():
+    entry = gallery.load_gallery()["digits"][0]
+    app = run_app({"example": entry["id"]})
+    app.button(key="digits_clear_example").click().run()
+    assert [info.value for info in app.info] == ["Draw a digit on the canvas."]
+    assert "example" not in app.query_params
+    assert big_prediction(app) is None
+    app.run()
+    assert big_prediction(app) is None
+
+
+def test_new_review_starts_at_last_step():
+    app = run_app({"text": "a wonderful film with a great cast", "step": "3"}, page="app_pages/reviews.py")
+    assert app.slider(key="reviews_step").value == 3  # the bookmarked step
+    for words in (30, 10, 40):
+        app.text_area(key="reviews_text").input(" ".join(["good"] * words)).run()
+        assert app.slider(key="reviews_step").max == words
+        assert app.slider(key="reviews_step").value == words
+    app.slider(key="reviews_step").set_value(4).run()
+    assert app.slider(key="reviews_step").value == 4
 
 
 def test_review_text_in_url():
