@@ -218,7 +218,7 @@ def _progress_fragment(task: tasks.Task) -> None:
             else:
                 status = f"Epoch {latest.epoch if latest else 1}/{current.epochs}"
             if latest and latest.loss is not None:
-                status += f", loss {latest.loss:.3f}, accuracy {latest.accuracy:.1%}"
+                status += f", training loss {latest.loss:.3f}, accuracy {latest.accuracy:.1%}"
             # The first batches include graph tracing, so the estimate settles after a few seconds.
             remaining = latest.remaining_s if latest and latest.elapsed_s > 3 and latest.fraction < 1.0 else None
             status += f" | {elapsed:.0f} s elapsed" + (f", about {remaining:.0f} s left" if remaining is not None else "")

@@ -65,10 +65,11 @@ def tokens_ui(encoded: text.EncodedText) -> None:
     st.markdown("<div class='token-line' style='line-height:1.9'>" + " ".join(parts) + "</div>", unsafe_allow_html=True)
 
 
-def read_review(model: tasks.LoadedModel, review: str) -> tuple[text.EncodedText | None, str | None]:
+def read_review(model: tasks.LoadedModel, review: str,
+                empty_hint: str = "Type a review, or pick an example above.") -> tuple[text.EncodedText | None, str | None]:
     """Encode the review, or return a hint when there is nothing the model can read."""
     if not review.strip():
-        return None, "Type a review, or pick an example above."
+        return None, empty_hint
     if len(review) > MAX_CHARACTERS:
         review = review[:MAX_CHARACTERS]
     encoded = tasks.encode_review(model, review)
@@ -109,7 +110,7 @@ def main() -> None:
     if encoded.oov.all():
         st.warning(
             "Every word is out of vocabulary, so the model reads only the unknown-word id "
-            f"{encoded.length} time(s): its answer says nothing about this text."
+            f"{encoded.length} time{'' if encoded.length == 1 else 's'}: its answer says nothing about this text."
         )
 
     left, right = st.columns([1.5, 2])
@@ -141,7 +142,7 @@ def main() -> None:
                                                 "drop", oov=encoded.oov), key="reviews_importance")
         with st.expander("Compare with a second review"):
             review_b = st.text_area("Review B", "not good", key="reviews_text_b", height=80)
-            encoded_b, hint_b = read_review(model, review_b)
+            encoded_b, hint_b = read_review(model, review_b, "Type review B to compare it with the review above.")
             if encoded_b is None:
                 st.info(hint_b)
             else:

@@ -99,11 +99,13 @@ def models_section(speed: dict, tflearn: dict | None) -> list[str]:
             f"| {row['seconds_per_epoch']} | {row['inspector']['p50_ms']:.2f} ms |"
         )
     if tflearn:
+        runs: dict[str, int] = {}
         for row in tflearn.get("results", []):
             if row["implementation"].startswith("TFLearn"):
+                runs[row["task"]] = runs.get(row["task"], 0) + 1
                 lines.append(
-                    f"| {row['task']} TFLearn tutorial script | {row['epochs']} | {percent(row['test_accuracy'])} | n/a "
-                    f"| {row['seconds_per_epoch']} | n/a |"
+                    f"| {row['task']} TFLearn tutorial script, run {runs[row['task']]} | {row['epochs']} "
+                    f"| {percent(row['test_accuracy'])} | n/a | {row['seconds_per_epoch']} | n/a |"
                 )
     lines.append("")
     return lines

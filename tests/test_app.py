@@ -123,6 +123,9 @@ def test_reviews_unknown_words_all_oov():
     assert not app.exception
     assert markdown_text(app).count("out of vocabulary") == 2
     assert any("2 out of vocabulary" in caption.value for caption in app.caption)
+    assert any("unknown-word id 2 times:" in warning.value for warning in app.warning)
+    app.text_area(key="reviews_text").input("zzqxv").run()
+    assert any("unknown-word id 1 time:" in warning.value for warning in app.warning)
 
 
 def test_reviews_model_selector_seed():
