@@ -298,12 +298,13 @@ def _save(task: tasks.Task, current: tasks.LoadedModel, name: str) -> None:
         st.error(str(error))
         return
     files = artifacts.ModelFiles(artifacts.user_models_dir(), f"{task.name}-{name}")
+    replaced = files.model.exists()
     try:
         save_result(current.training_result, files)
     except OSError as error:
         st.error(f"Saving to {files.folder} failed ({error.strerror or error}); nothing was overwritten.")
         return
-    st.success(f"Saved as {files.model}.")
+    st.success(f"Saved as {files.model}" + (", replacing the earlier model of that name." if replaced else "."))
 
 
 # ---------------------------------------------------------------- inspector views

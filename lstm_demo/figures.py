@@ -264,14 +264,27 @@ def word_strip(tokens: list[str], values: np.ndarray, title: str, value_name: st
         "texttemplate": "%{text}",
         "customdata": hover,
         "hovertemplate": "%{customdata}<br>" + html.escape(value_name) + " %{z:.3f}<extra></extra>",
-        "colorbar": {"title": {"text": value_name}, "thickness": 14, "len": 1.0, "lenmode": "fraction"},
+        "colorbar": {"title": {"text": value_name, "side": "right"}, "thickness": 14, "len": 1.0, "lenmode": "fraction",
+                     **_strip_ticks(values, diverging)},
         "textfont": {"size": 13},
         "xgap": 2,
         "ygap": 2,
         **scale,
     }
     layout = {"xaxis": {"visible": False}, "yaxis": {"visible": False, "autorange": "reversed"}}
-    return _figure([strip], layout, title, 110 + 34 * lines)
+    # At least two lines' height, so that the colour bar beside a single line stays readable.
+    return _figure([strip], layout, title, 110 + 34 * max(lines, 2))
+
+
+def _strip_ticks(values: np.ndarray, diverging: bool) -> dict:
+    """Return colour bar ticks at the ends of the scale and at 0, because Plotly's own ticks overlapped on a short bar."""
+    finite = np.asarray(values, dtype=float)
+    finite = finite[np.isfinite(finite)]
+    largest = float(np.abs(finite).max()) if finite.size else 0.0
+    if largest == 0.0:
+        return {}
+    ticks = [-largest, 0.0, largest] if diverging else [0.0, largest]
+    return {"tickvals": ticks, "ticktext": [f"{tick:.2g}" for tick in ticks]}
 
 
 def digit_image(pixels: np.ndarray, step: int | None = None, importance: np.ndarray | None = None,

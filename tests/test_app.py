@@ -163,6 +163,9 @@ def test_retrain_swaps_session_model(data_dir, tmp_path, monkeypatch):
     assert (tmp_path / "models" / "digits-talk-demo.keras").is_file()
     assert (tmp_path / "models" / "digits-talk-demo.json").is_file()
     assert not list((tmp_path / "models").glob(".*"))  # no temporary file left behind
+    assert any(message.value.endswith("digits-talk-demo.keras.") for message in app.success)
+    app.button(key="digits_save").click().run()
+    assert any("replacing the earlier model" in message.value for message in app.success)
 
     # Saving where no folder can be made reports the error and keeps the session's model.
     blocker = tmp_path / "not-a-folder"

@@ -66,6 +66,14 @@ def test_word_markup_escaped():
     assert "<img" not in str(strip["data"][0]["text"])
 
 
+def test_word_strip_scale_ends_labelled():
+    colorbar = figures.word_strip(["good", "bad"], np.array([0.03, -0.041]), "t", "h").to_dict()["data"][0]["colorbar"]
+    assert list(colorbar["tickvals"]) == [-0.041, 0.0, 0.041]
+    assert list(colorbar["ticktext"]) == ["-0.041", "0", "0.041"]
+    importance = figures.word_strip(["good"], np.array([0.5]), "t", "drop", diverging=False).to_dict()
+    assert list(importance["data"][0]["colorbar"]["tickvals"]) == [0.0, 0.5]
+
+
 def test_predicted_class_highlighted():
     bar = figures.probability_bar(tuple("0123456789"), np.eye(10)[7]).to_dict()
     colors = bar["data"][0]["marker"]["color"]
