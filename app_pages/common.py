@@ -242,8 +242,9 @@ def _progress_fragment(task: tasks.Task) -> None:
         elif current.state == "failed":
             st.error(f"Training failed: {current.error}")
         if current.batch_events or current.epoch_events:
-            st.plotly_chart(figures.training_curves(current.batch_events, current.epoch_events), width="stretch",
-                            config=PLOTLY_CONFIG, key=f"{task.name}_curves")
+            # Stacked, because side by side the two charts were too cramped in the sidebar.
+            curves = figures.training_curves(current.batch_events, current.epoch_events, stacked=True)
+            st.plotly_chart(curves, width="stretch", config=PLOTLY_CONFIG, key=f"{task.name}_curves")
         if current.state != "done" and not current.is_active and st.button("Dismiss", key=f"{task.name}_dismiss"):
             st.session_state.pop(_job_key(task), None)
             st.rerun()

@@ -319,8 +319,11 @@ def digit_image(pixels: np.ndarray, step: int | None = None, importance: np.ndar
 # ---------------------------------------------------------------- training
 
 
-def training_curves(batch_events, epoch_events, large: bool = False) -> go.Figure:
-    """Loss and accuracy per batch (training) and per epoch (training and validation)."""
+def training_curves(batch_events, epoch_events, large: bool = False, stacked: bool = False) -> go.Figure:
+    """Loss and accuracy per batch (training) and per epoch (training and validation).
+
+    Side by side, or with `stacked` loss above accuracy, for a narrow column such as the sidebar.
+    """
     traces = []
     if batch_events:
         batches = max(1, batch_events[0].batches)
@@ -340,6 +343,15 @@ def training_curves(batch_events, epoch_events, large: bool = False) -> go.Figur
             traces.append({"type": "scatter", "x": x, "y": [getattr(event, key) for event in epoch_events],
                            "name": f"{name} (epoch)", "mode": "lines+markers", "line": {"color": color},
                            "xaxis": axes[0], "yaxis": axes[1]})
+    if stacked:
+        layout = {
+            "xaxis": _axis("epoch", anchor="y", matches="x2"),
+            "yaxis": _axis("loss", domain=[0.6, 1.0]),
+            "xaxis2": _axis("epoch", anchor="y2"),
+            "yaxis2": _axis("accuracy", domain=[0.0, 0.4], anchor="x2"),
+            "legend": {"orientation": "h", "y": -0.25},
+        }
+        return _figure(traces, layout, "Training curves", 560, large)
     layout = {
         "xaxis": _axis("epoch", domain=[0.0, 0.45]),
         "yaxis": _axis("loss"),

@@ -27,6 +27,7 @@ def built_figures():
                                     oov=np.array([False, False, True]), step=2),
         "digit": figures.digit_image(RNG.random((28, 28)), step=3, importance=RNG.random(28)),
         "curves": figures.training_curves(batch, epoch),
+        "curves_stacked": figures.training_curves(batch, epoch, stacked=True),
         "delay": figures.accuracy_against_delay([{"cell": "lstm", "delay": 0, "test_accuracy": 0.9}]),
         "gradient": figures.gradient_through_time({"lstm": RNG.random(30)}, 28),
         "forget": figures.forget_gate_through_time(RNG.random((2, 30)), ["rnn_1", "rnn_2"], 28),
@@ -41,7 +42,7 @@ def test_figure_valid_and_labelled(name):
     assert specification["layout"]["title"]["text"]
     assert specification["data"]
     for trace in specification["data"]:
-        assert "hovertemplate" in trace or trace["type"] == "heatmap" and "text" in trace or name == "curves"
+        assert "hovertemplate" in trace or trace["type"] == "heatmap" and "text" in trace or name.startswith("curves")
     for axis, settings in specification["layout"].items():
         if axis.startswith(("xaxis", "yaxis")) and settings.get("visible", True):
             assert settings.get("title", {}).get("text"), f"{name}: {axis} has no title"
@@ -72,6 +73,12 @@ def test_word_strip_scale_ends_labelled():
     assert list(colorbar["ticktext"]) == ["-0.041", "0", "0.041"]
     importance = figures.word_strip(["good"], np.array([0.5]), "t", "drop", diverging=False).to_dict()
     assert list(importance["data"][0]["colorbar"]["tickvals"]) == [0.0, 0.5]
+
+
+def test_stacked_curves_one_above_other():
+    layout = built_figures()["curves_stacked"].to_dict()["layout"]
+    assert layout["yaxis"]["domain"][0] > layout["yaxis2"]["domain"][1]  # loss above accuracy
+    assert layout["xaxis"]["matches"] == "x2"
 
 
 def test_predicted_class_highlighted():
