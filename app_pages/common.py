@@ -30,9 +30,9 @@ GATE_CHART_UNITS = 12  # grouped bars stay readable for about this many units
 PREDICTION_KEY = "big_prediction"  # its container gets the CSS class st-key-big_prediction
 PREDICTION_STYLE = (
     "<style>"
-    f"div.st-key-{PREDICTION_KEY} h1 {{font-size: 4rem; font-weight: 700; line-height: 1.1; white-space: nowrap;}}"
-    f"div.st-key-{PREDICTION_KEY}_presenter h1 {{font-size: 5.5rem; font-weight: 700; line-height: 1.1;"
-    " white-space: nowrap;}"
+    f"div[class*='st-key-{PREDICTION_KEY}'] h1 {{font-weight: 700; line-height: 1.1; white-space: nowrap;}}"
+    f"div.st-key-{PREDICTION_KEY} h1 {{font-size: 4rem;}}"
+    f"div.st-key-{PREDICTION_KEY}_presenter h1 {{font-size: 5.5rem;}}"
     "</style>"
 )
 
@@ -440,7 +440,7 @@ def replay_ui(task: tasks.Task, model: tasks.LoadedModel, labels: list[str]) -> 
 
 
 def big_prediction(label: str, probability: float) -> None:
-    """The predicted class in large type, and its probability.
+    """Show the predicted class in large type, and its probability.
 
     Plain Markdown sized by `PREDICTION_STYLE`, which the app adds once per
     run. HTML in the Markdown makes the browser load one more script before

@@ -61,7 +61,8 @@ def main() -> None:
     with draw_column:
         st.subheader("Draw a digit")
         pixels, hint = common.digit_from_canvas_ui("canvas")
-    if drawing_changed(pixels) and pixels is not None:
+    changed = drawing_changed(pixels)  # called on every run, so that it remembers the last drawing
+    if pixels is not None and changed:
         clear_example()  # a new stroke replaces the example
     loaded = st.session_state.get("digits_loaded_pixels")
     if loaded is not None:

@@ -130,7 +130,7 @@ def free_port() -> int:
 
 
 def cold_start(runs: int) -> dict:
-    """Seconds from starting the server to the first prediction shown in a headless browser, and to the first chart."""
+    """Measure the seconds from starting the server to the first prediction, and to the first chart, in headless Chromium."""
     from playwright.sync_api import sync_playwright
 
     example = gallery.load_gallery()["digits"][0]["id"]

@@ -307,7 +307,7 @@ def digit_image(pixels: np.ndarray, step: int | None = None, importance: np.ndar
         traces.append({"type": "bar", "x": np.asarray(importance), "y": row_numbers, "orientation": "h",
                        "marker": {"color": HIGHLIGHT}, "xaxis": "x2", "yaxis": "y",
                        "hovertemplate": "row %{y}<br>probability drop when blanked %{x:.3f}<extra></extra>"})
-        # Two upright ticks with one decimal: small drops read as 0.3 %, not as three "0%" ticks.
+        # Two upright ticks with one decimal, so that small drops read as 0.3 % rather than as three "0%" ticks.
         layout["xaxis2"] = _axis("drop in p", domain=[image_width, 1.0], anchor="y", tickformat=".1~%", nticks=2,
                                  tickangle=0)
     if step is not None and step <= rows:

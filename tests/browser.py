@@ -258,7 +258,7 @@ def wait_for_token_line(page, text: str, timeout_ms: int = APP_RUN_TIMEOUT_MS) -
 
 
 def first_gallery_entry() -> dict:
-    """The first digit in the shipped gallery: its id (for `?example=`), label and the prediction recorded for it."""
+    """Return the first digit in the shipped gallery: its id (for `?example=`), label and recorded prediction."""
     sys.path.insert(0, str(ROOT))
     from lstm_demo import gallery
 

@@ -61,6 +61,7 @@ def big_prediction(app) -> tuple[str, bool] | None:
         key = getattr(block.proto, "id", "").rsplit("-", 1)[-1]
         if key in ("big_prediction", "big_prediction_presenter"):
             heading = block.markdown[0].value
-            assert heading.startswith("# ") and "\n\nprobability " in heading, heading
+            assert heading.startswith("# "), heading
+            assert "\n\nprobability " in heading, heading
             return heading[2:].split("\n", 1)[0], key.endswith("_presenter")
     return None

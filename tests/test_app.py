@@ -242,7 +242,7 @@ def test_one_session_trains_other_predicts(data_dir):
     assert "digits" not in trainer.session_state["session_models"]
 
 
-def test_long_review_importance_waits_for_switch():
+def test_long_review_importance_off():
     app = open_page("app_pages/reviews.py")
     assert app.toggle(key="reviews_occlusion").value is True
     long_review = " ".join(["a good film with a weak ending"] * 30)  # 210 words, all read by the default model

@@ -75,7 +75,7 @@ def test_word_strip_scale_ends_labelled():
     assert list(importance["data"][0]["colorbar"]["tickvals"]) == [0.0, 0.5]
 
 
-def test_stacked_curves_one_above_other():
+def test_stacked_curves_loss_above():
     layout = built_figures()["curves_stacked"].to_dict()["layout"]
     assert layout["yaxis"]["domain"][0] > layout["yaxis2"]["domain"][1]  # loss above accuracy
     assert layout["xaxis"]["matches"] == "x2"

@@ -92,8 +92,8 @@ def test_gradient_of_chosen_class(float64_keras):
     assert np.allclose(total, 0.0, atol=1e-12)  # the probabilities always sum to 1
 
 
-def test_gradients_of_many_networks_log_no_retracing(caplog):
-    # The Why LSTM page compiles one gradient function per network; TensorFlow warned about retracing
+def test_many_gradients_no_retracing_warning(caplog):
+    # The Why LSTM page compiles one gradient function per network. TensorFlow warned about retracing
     # after five of them, although each traces only once.
     import tensorflow as tf
 

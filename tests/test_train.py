@@ -127,7 +127,7 @@ def test_cli_missing_data_message(tmp_path, capsys):
     assert "no MNIST files" in capsys.readouterr().err
 
 
-def test_tensorflow_objects_out_of_the_collectors_reach():
+def test_tensorflow_objects_frozen_on_import():
     # Full garbage collections that walked TensorFlow's objects made each app rerun about 160 ms slower
     # after a retraining. So lstm_demo.models freezes the objects when it is imported.
     import subprocess
